@@ -1,0 +1,5 @@
+"""``python -m lakealerts`` runs the CLI."""
+
+from lakealerts.cli.app import main
+
+main()

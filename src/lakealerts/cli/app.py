@@ -1,0 +1,91 @@
+"""The ``lakealerts`` command: global options, the sub-commands, and the mapping of errors to exit codes.
+
+Exit codes (DESIGN §7): 0 ok; 1 findings (rejected rules, invalid rules, …); 2 usage or environment errors.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lakealerts.cli import output
+from lakealerts.cli.destinations import destinations_app
+from lakealerts.cli.quickstart import quickstart
+from lakealerts.cli.rules import rules_app
+from lakealerts.errors import LakeAlertsError
+from lakealerts.settings import DEFAULT_CATALOG, DEFAULT_HOME, DEFAULT_SCHEMA, Settings
+from lakealerts.wiring import open_store
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+app = typer.Typer(
+    name="lakealerts",
+    help="Alerts as configuration for the Databricks lakehouse: rules live in a table, are validated, "
+    "synced to Databricks SQL Alerts V2, or run locally on DuckDB.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(rules_app, name="rules")
+app.add_typer(destinations_app, name="destinations")
+app.command()(quickstart)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    home: Annotated[
+        Path,
+        typer.Option(envvar="LAKEALERTS_HOME", help="Directory of the embedded store, service store, outbox."),
+    ] = DEFAULT_HOME,
+    catalog: Annotated[
+        str,
+        typer.Option(envvar="LAKEALERTS_CATALOG", help="Catalog of the tables; also ${catalog} in rule SQL."),
+    ] = DEFAULT_CATALOG,
+    schema: Annotated[
+        str,
+        typer.Option(envvar="LAKEALERTS_SCHEMA", help="Schema of the tables; also ${gold_schema} in rule SQL."),
+    ] = DEFAULT_SCHEMA,
+) -> None:
+    """Global options go before the command, e.g. `lakealerts --home /tmp/la rules list`."""
+    settings = Settings(home=home, catalog=catalog, schema=schema)
+    settings.namespace  # noqa: B018 - validates catalog and schema before any command runs
+    ctx.obj = settings
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Create the schema and all lakealerts tables; add columns missing from older versions. Idempotent."""
+    settings: Settings = ctx.obj
+    with open_store(settings, require_tables=False) as store:
+        report = store.init()
+    if json_output:
+        output.emit_json(
+            {
+                "created_tables": report.created_tables,
+                "added_columns": report.added_columns,
+                "store": str(settings.store_path),
+                "namespace": f"{settings.catalog}.{settings.schema}",
+            }
+        )
+        return
+    where = f"{settings.catalog}.{settings.schema} in {settings.store_path}"
+    output.info(
+        f"tables ready in {where}: {len(report.created_tables)} created, {len(report.added_columns)} columns added"
+    )
+
+
+def main() -> None:
+    """Entry point: run the app and turn lakealerts errors into a message and exit code 2."""
+    try:
+        app()
+    except LakeAlertsError as exc:
+        output.error(exc)
+        sys.exit(EXIT_USAGE)

@@ -1,0 +1,33 @@
+"""Pieces every command uses: the ``--json`` flag, the clock, and the end of an import."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from lakealerts.cli import output
+from lakealerts.usecases import ImportReport
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+
+
+def now() -> datetime:
+    """The CLI is the one place that reads the clock; everything below takes the time as an argument."""
+    return datetime.now(UTC)
+
+
+def finish_import(report: ImportReport, what: str, json_output: bool) -> None:
+    """Print an import's outcome and exit 1 if anything was rejected."""
+    if json_output:
+        output.emit_json(report.to_dict())
+    else:
+        for item in report.rejected:
+            output.problem(item)
+        output.info(
+            f"{what}: {report.inserted} inserted, {report.updated} updated, {report.unchanged} unchanged, "
+            f"{len(report.rejected)} rejected"
+        )
+    if report.rejected:
+        raise typer.Exit(1)

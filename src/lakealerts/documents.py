@@ -1,0 +1,142 @@
+"""Turn user documents (mappings from YAML/JSON files) into models, collecting problems instead of raising.
+
+One bad document never stops the others: ``parse_rules`` returns the valid rules and one ``RuleProblem``
+per rejected document, each naming the rule, the field and the fix. Audit and sync keys are accepted and
+ignored, so the output of ``rules list --json`` re-imports unchanged.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from lakealerts.errors import QuartzError, RuleProblem
+from lakealerts.model import (
+    DESTINATION_SYNC_KEYS,
+    ID_PATTERN,
+    OPERATORS,
+    RULE_AUDIT_KEYS,
+    RULE_SYNC_KEYS,
+    AlertRule,
+    FieldError,
+    NotificationDestination,
+)
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+# Keys the table has but a user does not write: read-only on import.
+RULE_IGNORED_KEYS = RULE_AUDIT_KEYS | RULE_SYNC_KEYS | {"schedule_description", "next_fire_times"}
+DESTINATION_IGNORED_KEYS = RULE_AUDIT_KEYS | DESTINATION_SYNC_KEYS
+
+_FIELD_HINTS: dict[str, str] = {
+    "alert_id": f"use 1-128 letters, digits, '_', '.' or '-', starting with a letter or digit ({ID_PATTERN})",
+    "destination_id": f"use 1-128 letters, digits, '_', '.' or '-', starting with a letter or digit ({ID_PATTERN})",
+    "agent_domain": "use an upper-case word such as COST, SECURITY, PERFORMANCE, RELIABILITY or QUALITY",
+    "query_source": "use an upper-case word such as CUSTOM",
+    "threshold_operator": f"use one of {' '.join(OPERATORS)}",
+    "retrigger_seconds": "use a whole number of seconds >= 0 (0 or empty: notify once per incident)",
+    "schedule_timezone": "use an IANA name such as 'UTC' or 'America/Los_Angeles'",
+}
+
+
+@dataclass
+class ParseReport(Generic[ModelT]):
+    """What came out of a batch of documents: the valid models and the problems of the rejected ones."""
+
+    valid: list[ModelT] = field(default_factory=list)
+    problems: list[RuleProblem] = field(default_factory=list)
+
+
+def parse_rules(documents: Iterable[Mapping[str, Any]]) -> ParseReport[AlertRule]:
+    """Validate rule documents; duplicate ``alert_id``s in one batch are a problem of the later document."""
+    return _parse(documents, AlertRule, "alert_id", RULE_IGNORED_KEYS)
+
+
+def parse_destinations(documents: Iterable[Mapping[str, Any]]) -> ParseReport[NotificationDestination]:
+    """Validate destination documents, like ``parse_rules``."""
+    return _parse(documents, NotificationDestination, "destination_id", DESTINATION_IGNORED_KEYS)
+
+
+def _parse(
+    documents: Iterable[Mapping[str, Any]], model: type[ModelT], id_key: str, ignored: frozenset[str]
+) -> ParseReport[ModelT]:
+    report: ParseReport[ModelT] = ParseReport()
+    seen: set[str] = set()
+    for document in documents:
+        if not isinstance(document, Mapping):
+            report.problems.append(
+                RuleProblem(
+                    None,
+                    "<document>",
+                    f"expected a mapping, got {type(document).__name__}",
+                    "write each rule as a mapping of column names to values",
+                )
+            )
+            continue
+        doc_id = document.get(id_key)
+        rule_id = str(doc_id) if doc_id is not None else None
+        try:
+            parsed = model.model_validate({k: v for k, v in document.items() if k not in ignored})
+        except ValidationError as exc:
+            report.problems.extend(_problems(rule_id, exc, model))
+            continue
+        key = str(getattr(parsed, id_key))
+        if key in seen:
+            report.problems.append(
+                RuleProblem(
+                    key,
+                    id_key,
+                    f"{id_key} {key!r} appears twice in the input",
+                    f"give each document its own {id_key}",
+                )
+            )
+            continue
+        seen.add(key)
+        report.valid.append(parsed)
+    return report
+
+
+def _problems(rule_id: str | None, exc: ValidationError, model: type[BaseModel]) -> list[RuleProblem]:
+    """One problem per pydantic error, with the field and fix spelled out for a user."""
+    return [_problem(rule_id, error, model) for error in exc.errors()]
+
+
+def _problem(rule_id: str | None, error: ErrorDetails, model: type[BaseModel]) -> RuleProblem:
+    field_name = ".".join(str(part) for part in error["loc"]) or "<document>"
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, FieldError):
+        return RuleProblem(rule_id, cause.field, str(cause), cause.hint)
+    if isinstance(cause, QuartzError):
+        where = f" ({cause.field} field)" if cause.field and field_name == "schedule_cron" else ""
+        return RuleProblem(rule_id, field_name, f"{cause.message}{where}", cause.hint or "fix the value")
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return RuleProblem(rule_id, field_name, f"unknown key {field_name!r}", _unknown_key_hint(field_name, model))
+    if kind == "missing":
+        return RuleProblem(
+            rule_id,
+            field_name,
+            f"required key {field_name!r} is missing",
+            f"add {field_name} to the document",
+        )
+    if kind == "enum":
+        expected = (error.get("ctx") or {}).get("expected", "")
+        return RuleProblem(
+            rule_id, field_name, f"{error['input']!r} is not a valid {field_name}", f"use one of {expected}"
+        )
+    message = error["msg"].removeprefix("Value error, ")
+    hint = _FIELD_HINTS.get(field_name, f"give {field_name} a value of the right type")
+    return RuleProblem(rule_id, field_name, f"{message} (got {error['input']!r})", hint)
+
+
+def _unknown_key_hint(key: str, model: type[BaseModel]) -> str:
+    known = list(model.model_fields)
+    close = difflib.get_close_matches(key, known, n=1)
+    if close:
+        return f"did you mean {close[0]!r}? Otherwise remove the key"
+    return "remove the key; known keys are " + ", ".join(known)

@@ -1,0 +1,62 @@
+"""Rule and destination files in and out: YAML or JSON, one mapping or a list of mappings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from lakealerts.errors import UsageError
+
+
+def read_documents(path: Path) -> list[Any]:
+    """The documents in ``path`` (YAML or JSON); UsageError if it cannot be read or is not mappings."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}", hint="check the path and permissions") from exc
+    try:
+        # YAML 1.1 is a superset of JSON for everything our files hold, so one loader reads both.
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise UsageError(f"{path} is not valid YAML/JSON{where}", hint="fix the syntax and import again") from exc
+    if loaded is None:
+        return []
+    if isinstance(loaded, dict):
+        return [loaded]
+    if isinstance(loaded, list):
+        return loaded
+    raise UsageError(f"{path} holds a {type(loaded).__name__}", hint="write one mapping or a list of mappings")
+
+
+class _BlockDumper(yaml.SafeDumper):
+    """Writes multi-line strings (SQL, templates) as ``|`` blocks so exported files stay readable."""
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_BlockDumper.add_representer(str, _str_representer)
+
+
+def dump_yaml(documents: Sequence[dict[str, Any]]) -> str:
+    """YAML text of ``documents`` in key order, multi-line strings as blocks."""
+    return yaml.dump(list(documents), Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=120)
+
+
+def dump_json(value: Any) -> str:
+    """Indented JSON; datetimes and other values as ISO/str."""
+    return json.dumps(value, indent=2, default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,219 @@
+"""The store: lakealerts' tables over any engine — init/migrate, upsert and load of rules and destinations.
+
+Every value goes in as a parameter. ARRAY and MAP values travel as JSON strings through ``from_json`` because
+the SQL warehouse API has no ARRAY/MAP parameters; the same SQL then runs on every engine.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from lakealerts.engines.base import Engine
+from lakealerts.errors import NotFoundError
+from lakealerts.model import (
+    AlertRule,
+    Audit,
+    NotificationDestination,
+    RuleSyncState,
+    StoredDestination,
+    StoredRule,
+)
+from lakealerts.sql.identifiers import Namespace, quote
+from lakealerts.store.tables import (
+    ALERT_CONFIGURATIONS,
+    ALL_TABLES,
+    NOTIFICATION_DESTINATIONS,
+    ColumnDef,
+    TableDef,
+)
+
+
+@dataclass
+class InitReport:
+    """What ``init`` changed: tables created and columns added (``table.column``)."""
+
+    created_tables: list[str] = field(default_factory=list)
+    added_columns: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class UpsertCounts:
+    """How many rows an upsert inserted, updated, and left alone because nothing changed."""
+
+    inserted: int
+    updated: int
+    unchanged: int = 0
+
+
+_RULE_USER_COLUMNS = tuple(AlertRule.model_fields)
+_DESTINATION_USER_COLUMNS = tuple(NotificationDestination.model_fields)
+
+
+class Store:
+    """lakealerts' tables in one ``catalog.schema`` over an engine."""
+
+    def __init__(self, engine: Engine, namespace: Namespace, user: str) -> None:
+        self.engine = engine
+        self.namespace = namespace
+        self.user = user
+
+    def table(self, table: TableDef) -> str:
+        """The quoted three-part name of ``table``."""
+        return self.namespace.table(table.name)
+
+    # --- tables -------------------------------------------------------------------------------------------
+    def init(self) -> InitReport:
+        """Create the schema and every table; add columns missing from older versions. Never drops."""
+        report = InitReport()
+        self.engine.execute(f"CREATE SCHEMA IF NOT EXISTS {self.namespace.qualified}")
+        for table in ALL_TABLES:
+            existing = self.engine.table_columns(self.namespace.catalog, self.namespace.schema, table.name)
+            if existing is None:
+                self.engine.execute(table.create_sql(self.namespace))
+                report.created_tables.append(table.name)
+                continue
+            present = {column.name.lower() for column in existing}
+            for column in table.columns:
+                if column.name.lower() not in present:
+                    self.engine.execute(table.add_column_sql(self.namespace, column))
+                    report.added_columns.append(f"{table.name}.{column.name}")
+        return report
+
+    # --- rules --------------------------------------------------------------------------------------------
+    def upsert_rules(self, rules: Sequence[AlertRule], now: datetime) -> UpsertCounts:
+        """Full-document upsert keyed on ``alert_id``; keeps ``created_*`` and the sync columns.
+
+        A rule equal to the stored one is not written, so its ``updated_at`` keeps meaning "last changed".
+        """
+        existing = self._existing_ids(ALERT_CONFIGURATIONS, "alert_id", [r.alert_id for r in rules])
+        stored = {s.rule.alert_id: s.rule for s in self.load_rules(existing)} if existing else {}
+        changed = [rule for rule in rules if stored.get(rule.alert_id) != rule]
+        values = [self._row(rule.model_dump(mode="python"), _RULE_USER_COLUMNS, now) for rule in changed]
+        self._merge(ALERT_CONFIGURATIONS, "alert_id", _RULE_USER_COLUMNS, values)
+        updated = sum(1 for rule in changed if rule.alert_id in existing)
+        return UpsertCounts(len(changed) - updated, updated, len(rules) - len(changed))
+
+    def load_rules(self, ids: Iterable[str] | None = None) -> list[StoredRule]:
+        """Rules ordered by ``alert_id``; all of them, or the given ids (NotFoundError names a missing one)."""
+        rows = self._select(ALERT_CONFIGURATIONS, "alert_id", ids)
+        return [_stored_rule(row) for row in rows]
+
+    def get_rule(self, alert_id: str) -> StoredRule:
+        """One rule by id; NotFoundError if it is not stored."""
+        return self.load_rules([alert_id])[0]
+
+    # --- destinations -------------------------------------------------------------------------------------
+    def upsert_destinations(self, destinations: Sequence[NotificationDestination], now: datetime) -> UpsertCounts:
+        """Full-document upsert keyed on ``destination_id``; keeps ``created_*`` and the Databricks id."""
+        ids = [d.destination_id for d in destinations]
+        existing = self._existing_ids(NOTIFICATION_DESTINATIONS, "destination_id", ids)
+        stored = {s.destination.destination_id: s.destination for s in self.load_destinations(existing)}
+        changed = [d for d in destinations if stored.get(d.destination_id) != d]
+        values = []
+        for destination in changed:
+            document = destination.model_dump(mode="python")
+            document["config_json"] = json.dumps(document["config_json"], sort_keys=True)
+            values.append(self._row(document, _DESTINATION_USER_COLUMNS, now))
+        self._merge(NOTIFICATION_DESTINATIONS, "destination_id", _DESTINATION_USER_COLUMNS, values)
+        updated = sum(1 for d in changed if d.destination_id in existing)
+        return UpsertCounts(len(changed) - updated, updated, len(destinations) - len(changed))
+
+    def load_destinations(self, ids: Iterable[str] | None = None) -> list[StoredDestination]:
+        """Destinations ordered by ``destination_id``; all, or the given ids."""
+        rows = self._select(NOTIFICATION_DESTINATIONS, "destination_id", ids)
+        return [_stored_destination(row) for row in rows]
+
+    # --- shared -------------------------------------------------------------------------------------------
+    def _row(self, document: dict[str, Any], columns: tuple[str, ...], now: datetime) -> list[Any]:
+        """Parameters in column order, then created_by/at and updated_by/at."""
+        return [*(_param(document[c]) for c in columns), self.user, now, self.user, now]
+
+    def _merge(self, table: TableDef, key: str, columns: tuple[str, ...], rows: list[list[Any]]) -> None:
+        """One MERGE statement run for every row, all in one transaction."""
+        if not rows:
+            return
+        types = {c.name: c for c in table.columns}
+        audit = ("created_by", "created_at", "updated_by", "updated_at")
+        source = ", ".join(f"{_placeholder(types[c])} AS {quote(c)}" for c in (*columns, *audit))
+        updates = ", ".join(f"{quote(c)} = s.{quote(c)}" for c in (*columns, "updated_by", "updated_at"))
+        names = ", ".join(quote(c) for c in (*columns, *audit))
+        inserts = ", ".join(f"s.{quote(c)}" for c in (*columns, *audit))
+        sql = (
+            f"MERGE INTO {self.table(table)} AS t USING (SELECT {source}) AS s "
+            f"ON t.{quote(key)} = s.{quote(key)} "
+            f"WHEN MATCHED THEN UPDATE SET {updates} "
+            f"WHEN NOT MATCHED THEN INSERT ({names}) VALUES ({inserts})"
+        )
+        self.engine.execute_many(sql, rows)
+
+    def _existing_ids(self, table: TableDef, key: str, ids: list[str]) -> set[str]:
+        if not ids:
+            return set()
+        marks = ", ".join("?" for _ in ids)
+        result = self.engine.execute(
+            f"SELECT {quote(key)} FROM {self.table(table)} WHERE {quote(key)} IN ({marks})", ids
+        )
+        return {row[0] for row in result.rows}
+
+    def _select(self, table: TableDef, key: str, ids: Iterable[str] | None) -> list[dict[str, Any]]:
+        columns = ", ".join(quote(c) for c in table.column_names)
+        sql = f"SELECT {columns} FROM {self.table(table)}"
+        wanted = list(dict.fromkeys(ids)) if ids is not None else None
+        params: list[Any] = []
+        if wanted is not None:
+            if not wanted:
+                return []
+            sql += f" WHERE {quote(key)} IN ({', '.join('?' for _ in wanted)})"
+            params = wanted
+        rows = self.engine.execute(f"{sql} ORDER BY {quote(key)}", params).as_dicts()
+        if wanted is not None:
+            missing = sorted(set(wanted) - {row[key] for row in rows})
+            if missing:
+                raise NotFoundError(
+                    f"no {table.name} row with {key} {', '.join(missing)} in {self.namespace.qualified}",
+                    hint=f"check the id, or list what is stored (lakealerts {_LIST_COMMAND[table.name]})",
+                )
+        return rows
+
+
+_LIST_COMMAND = {"alert_configurations": "rules list", "notification_destinations": "destinations list"}
+
+
+def _placeholder(column: ColumnDef) -> str:
+    """ARRAY/MAP values are sent as JSON text and parsed in SQL; everything else binds directly."""
+    if column.type.startswith(("ARRAY", "MAP")):
+        return f"from_json(?, '{column.type}')"
+    return f"CAST(? AS {column.type})"
+
+
+def _param(value: Any) -> Any:
+    if isinstance(value, list | dict):
+        return json.dumps(value)
+    if hasattr(value, "value") and isinstance(value.value, str):  # enums bind as their text
+        return value.value
+    return value
+
+
+def _stored_rule(row: dict[str, Any]) -> StoredRule:
+    document = {key: row[key] for key in _RULE_USER_COLUMNS}
+    document["notification_channels"] = list(row["notification_channels"] or [])
+    document["tags"] = dict(row["tags"] or {})
+    return StoredRule(
+        rule=AlertRule.model_validate(document),
+        audit=Audit.model_validate({key: row[key] for key in Audit.model_fields}),
+        sync=RuleSyncState.model_validate({key: row[key] for key in RuleSyncState.model_fields}),
+    )
+
+
+def _stored_destination(row: dict[str, Any]) -> StoredDestination:
+    document = {key: row[key] for key in _DESTINATION_USER_COLUMNS}
+    document["tags"] = dict(row["tags"] or {})
+    return StoredDestination(
+        destination=NotificationDestination.model_validate(document),
+        audit=Audit.model_validate({key: row[key] for key in Audit.model_fields}),
+        databricks_destination_id=row["databricks_destination_id"],
+    )

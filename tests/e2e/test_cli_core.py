@@ -1,0 +1,144 @@
+"""The core CLI as a user runs it: init, rules/destinations import, list, show, export, exit codes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+
+from lakealerts import quartz
+from tests.conftest import Cli
+
+pytestmark = pytest.mark.e2e
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "rules"
+
+
+def test_mixed_file_stores_valid_rules_rejects_each_bad_one_and_exits_1(cli: Cli) -> None:
+    result = cli("rules", "import", str(FIXTURES / "mixed.yaml"), "--json")
+    assert result.code == 1, result.stderr
+    report = result.json()
+    assert report["stored"] == ["GOOD-1", "GOOD-2"]
+    expected = yaml.safe_load((FIXTURES / "expected_problems.yaml").read_text())
+    assert {r["id"]: r["field"] for r in report["rejected"]} == expected
+    assert all(r["message"] and r["hint"] for r in report["rejected"])
+    listed = cli("rules", "list", "--json").json()
+    assert [r["alert_id"] for r in listed] == ["GOOD-1", "GOOD-2"]
+
+
+def test_human_errors_name_rule_field_and_fix_without_traceback(cli: Cli) -> None:
+    result = cli("rules", "import", str(FIXTURES / "mixed.yaml"))
+    assert result.code == 1
+    assert "BAD-CRON" in result.stderr and "schedule_cron" in result.stderr and "fix:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_list_json_reimports_unchanged(cli: Cli, tmp_path: Path) -> None:
+    assert cli("rules", "import", str(FIXTURES / "mixed.yaml")).code == 1
+    listed = cli("rules", "list", "--json")
+    dump = tmp_path / "rules.json"
+    dump.write_text(listed.stdout)
+    again = cli("rules", "import", str(dump), "--json")
+    assert again.code == 0, again.stderr
+    assert again.json()["unchanged"] == 2 and again.json()["updated"] == 0
+    assert cli("rules", "list", "--json").stdout == listed.stdout
+
+
+def test_export_yaml_reimports_unchanged(cli: Cli, tmp_path: Path) -> None:
+    cli("rules", "import", str(FIXTURES / "mixed.yaml"))
+    exported = tmp_path / "export.yaml"
+    assert cli("rules", "export", "--output", str(exported)).code == 0
+    assert "|" in exported.read_text() or "SELECT" in exported.read_text()
+    again = cli("rules", "import", str(exported), "--json")
+    assert again.json()["unchanged"] == 2
+
+
+def test_show_json_gives_five_correct_next_fire_times(cli: Cli) -> None:
+    cli("rules", "import", str(FIXTURES / "mixed.yaml"))
+    before = datetime.now().astimezone()
+    shown = cli("rules", "show", "GOOD-1", "--json").json()
+    times = [datetime.fromisoformat(t) for t in shown["next_fire_times"]]
+    assert len(times) == 5
+    assert shown["schedule_cron"] == "0 0 8 ? * MON-FRI"
+    assert shown["schedule_description"]
+    for moment in times:
+        assert moment.utcoffset() is not None and moment > before
+        local = moment.astimezone(ZoneInfo("Europe/Berlin"))
+        assert (local.hour, local.minute, local.second) == (8, 0, 0)
+        assert local.isoweekday() <= 5
+    assert times == sorted(times) and len(set(times)) == 5
+    assert times == quartz.parse("0 0 8 ? * MON-FRI").next_fire_times(before, "Europe/Berlin", 5)
+
+
+def test_unknown_rule_id_is_exit_2_with_hint(cli: Cli) -> None:
+    assert cli("init").code == 0
+    result = cli("rules", "show", "NOPE")
+    assert result.code == 2
+    assert "NOPE" in result.stderr and "fix:" in result.stderr
+
+
+def test_unreadable_file_is_exit_2_and_stores_nothing(cli: Cli, tmp_path: Path) -> None:
+    result = cli("rules", "import", str(FIXTURES / "mixed.yaml"), str(tmp_path / "missing.yaml"))
+    assert result.code == 2
+    assert "missing.yaml" in result.stderr
+    assert cli("rules", "list", "--json").json() == []
+
+
+def test_list_before_init_tells_to_run_init(cli: Cli) -> None:
+    result = cli("rules", "list")
+    assert result.code == 2
+    assert "lakealerts init" in result.stderr
+
+
+def test_bad_catalog_is_refused_before_anything_runs(cli: Cli) -> None:
+    result = cli("--catalog", "main`; DROP SCHEMA x; --", "init")
+    assert result.code == 2
+    assert "invalid catalog name" in result.stderr
+    assert not cli.home.exists()
+
+
+def test_catalog_main_works(cli: Cli) -> None:
+    assert cli("--catalog", "main", "rules", "import", str(FIXTURES / "mixed.yaml")).code == 1
+    listed = cli("--catalog", "main", "rules", "list", "--json").json()
+    assert len(listed) == 2
+
+
+def test_destinations_import_and_list(cli: Cli, tmp_path: Path) -> None:
+    source = tmp_path / "destinations.yaml"
+    source.write_text(
+        yaml.safe_dump(
+            [
+                {
+                    "destination_id": "ops_slack",
+                    "destination_name": "Ops",
+                    "destination_type": "slack",
+                    "config_json": {"url": "${env:SLACK_URL}"},
+                    "owner": "ops@example.com",
+                },
+                {
+                    "destination_id": "bad",
+                    "destination_name": "Bad",
+                    "destination_type": "FAX",
+                    "config_json": {},
+                    "owner": "o",
+                },
+            ]
+        )
+    )
+    result = cli("destinations", "import", str(source), "--json")
+    assert result.code == 1
+    assert [r["id"] for r in result.json()["rejected"]] == ["bad"]
+    listed = cli("destinations", "list", "--json").json()
+    assert listed[0]["destination_type"] == "SLACK"
+    assert listed[0]["config_json"] == {"url": "${env:SLACK_URL}"}
+
+
+def test_quickstart_runs_twice(cli: Cli) -> None:
+    first = cli("quickstart")
+    assert first.code == 0, first.stderr
+    second = cli("quickstart")
+    assert second.code == 0
+    assert "EXAMPLE-COST-001" in second.stdout
+    assert len(cli("rules", "list", "--json").json()) == 3

@@ -1,0 +1,148 @@
+"""Databricks -> DuckDB translation: catalog aliases, one statement per call, placeholders, the fix list.
+
+Whether the translated SQL runs (and means what Databricks means) is tested on a real DuckDB in
+``tests/integration/test_duckdb_engine.py``; these tests pin the pure text transformation.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from lakealerts.errors import EngineError
+from lakealerts.sql.translate import (
+    RESERVED_CATALOGS,
+    catalog_aliases,
+    duckdb_catalog_name,
+    to_duckdb,
+    translate,
+)
+
+pytestmark = pytest.mark.unit
+
+MAIN = {"main": "lakealerts_main"}
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT a FROM main.gold.t",
+        "SELECT a FROM MAIN.gold.t",
+        "SELECT a FROM `main`.gold.t",
+        "SELECT a FROM `Main`.`gold`.`t`",
+    ],
+)
+def test_reserved_catalog_is_rewritten_to_its_alias(sql: str) -> None:
+    out = to_duckdb(sql, MAIN)
+    assert '"lakealerts_main"' in out
+    assert "main." not in out.lower().replace("lakealerts_main", "")
+
+
+def test_alias_rewrite_reaches_joins_subqueries_ddl_and_four_part_columns() -> None:
+    sql = (
+        "SELECT main.gold.t.a FROM main.gold.t "
+        "JOIN (SELECT * FROM `MAIN`.gold.u) AS u ON t.a = u.a "
+        "WHERE EXISTS (SELECT 1 FROM main.gold.v)"
+    )
+    out = to_duckdb(sql, MAIN)
+    assert out.count('"lakealerts_main"') == 4
+    assert to_duckdb("CREATE SCHEMA IF NOT EXISTS main.gold", MAIN) == (
+        'CREATE SCHEMA IF NOT EXISTS "lakealerts_main".gold'
+    )
+    assert '"lakealerts_main".gold.t' in to_duckdb("INSERT INTO main.gold.t (a) VALUES (?)", MAIN)
+
+
+def test_other_catalogs_and_schemas_named_main_are_untouched() -> None:
+    out = to_duckdb("SELECT * FROM monitoring.gold.t JOIN main.t ON 1 = 1 JOIN gold.main ON 1 = 1", MAIN)
+    assert "lakealerts_main" not in out
+    assert "monitoring.gold.t" in out
+    assert to_duckdb("SELECT * FROM main.gold.t", {}) == "SELECT * FROM main.gold.t"
+
+
+def test_alias_map_keys_match_case_insensitively() -> None:
+    assert "lakealerts_main" in to_duckdb("SELECT * FROM main.gold.t", {"MAIN": "lakealerts_main"})
+
+
+@pytest.mark.parametrize("catalog", ["main", "MAIN", "system", "temp", "memory"])
+def test_reserved_names_get_an_alias(catalog: str) -> None:
+    assert catalog.lower() in RESERVED_CATALOGS
+    assert duckdb_catalog_name(catalog) == f"lakealerts_{catalog.lower()}"
+    assert catalog_aliases(catalog) == {catalog.lower(): f"lakealerts_{catalog.lower()}"}
+
+
+def test_ordinary_catalog_is_attached_under_its_own_name() -> None:
+    assert duckdb_catalog_name("monitoring") == "monitoring"
+    assert catalog_aliases("monitoring") == {}
+
+
+def test_two_statements_are_refused() -> None:
+    with pytest.raises(EngineError, match="one SQL statement, got 2"):
+        to_duckdb("SELECT 1; SELECT 2", {})
+
+
+def test_a_trailing_semicolon_is_one_statement() -> None:
+    assert to_duckdb("SELECT 1;", {}) == "SELECT 1"
+
+
+@pytest.mark.parametrize("sql", ["", "   ", ";"])
+def test_empty_sql_is_refused(sql: str) -> None:
+    with pytest.raises(EngineError, match="empty"):
+        to_duckdb(sql, {})
+
+
+def test_unparseable_sql_raises_engine_error() -> None:
+    with pytest.raises(EngineError, match="cannot parse"):
+        to_duckdb("SELECT FROM WHERE (", {})
+
+
+def test_placeholders_survive_and_are_counted() -> None:
+    result = translate("SELECT * FROM main.gold.t WHERE a = ? AND b IN (?, ?) AND c > date_sub(?, 1)", MAIN)
+    assert result.sql.count("?") == 4
+    assert result.placeholders == 4
+    assert translate("SELECT 1", {}).placeholders == 0
+
+
+def test_translations_are_cached() -> None:
+    first = translate("SELECT count_if(x > 1) FROM main.gold.t", MAIN)
+    assert translate("SELECT count_if(x > 1) FROM main.gold.t", dict(MAIN)) is first
+    assert translate("SELECT count_if(x > 1) FROM main.gold.t", {}) is not first
+
+
+@pytest.mark.parametrize(
+    ("databricks", "duckdb_fragment"),
+    [
+        ("SELECT percentile(x, 0.95) FROM t", "QUANTILE_CONT(x, 0.95)"),
+        ("SELECT date_sub(d, 7) FROM t", "CAST(d AS DATE) + CAST(7 * -1 AS INT)"),
+        ("SELECT date_add(d, 7) FROM t", "CAST(d AS DATE) + CAST(7 AS INT)"),
+        ("SELECT trunc(d, 'MM') FROM t", "CAST(DATE_TRUNC('MONTH', d) AS DATE)"),
+        ("SELECT unix_timestamp(ts) FROM t", "EPOCH(CAST(ts AS TIMESTAMPTZ))"),
+        ("SELECT from_json(s, 'ARRAY<STRING>') FROM t", "TRY(FROM_JSON(CAST(s AS TEXT), '\"TEXT[]\"'))"),
+        ("SELECT dayofweek(d) FROM t", "DAYOFWEEK(CAST(d AS DATE)) + 1"),
+        ("SELECT weekday(d) FROM t", "ISODOW(d) - 1"),
+        ("SELECT timestamp_seconds(n) FROM t", "TO_TIMESTAMP(n)"),
+    ],
+)
+def test_fix_list(databricks: str, duckdb_fragment: str) -> None:
+    assert duckdb_fragment in to_duckdb(databricks, {})
+
+
+def test_nested_fixes_are_all_applied() -> None:
+    out = to_duckdb("SELECT dayofweek(date_add(trunc(d, 'MM'), 1)) FROM t", {})
+    assert "DAYOFWEEK(" in out and "DATE_TRUNC('MONTH'" in out and "CAST(1 AS INT)" in out
+
+
+def test_unix_timestamp_with_explicit_format_keeps_strptime() -> None:
+    assert "STRPTIME(s, '%Y-%m-%d')" in to_duckdb("SELECT unix_timestamp(s, 'yyyy-MM-dd') FROM t", {})
+
+
+def test_from_json_with_unknown_schema_is_left_alone() -> None:
+    assert "FROM_JSON(s, 'not a schema at all')" in to_duckdb("SELECT from_json(s, 'not a schema at all') FROM t", {})
+
+
+def test_delta_table_properties_and_comments_are_dropped_quietly(caplog: pytest.LogCaptureFixture) -> None:
+    out = to_duckdb(
+        "CREATE TABLE IF NOT EXISTS main.gold.t (a STRING COMMENT 'the a', ts TIMESTAMP) USING DELTA "
+        "PARTITIONED BY (a) COMMENT 'a table' TBLPROPERTIES ('delta.appendOnly' = 'true')",
+        MAIN,
+    )
+    assert out == 'CREATE TABLE IF NOT EXISTS "lakealerts_main".gold.t (a TEXT, ts TIMESTAMPTZ)'
+    assert "Unsupported" not in caplog.text
