@@ -49,6 +49,10 @@ class StoreLockedError(SetupError):
     """Raised when the DuckDB file stayed locked by another process for longer than the wait limit."""
 
 
+class StoredRowError(SetupError):
+    """Raised when a stored row no longer passes the model (someone edited the table by hand)."""
+
+
 class NotFoundError(UsageError):
     """Raised when a rule or destination id is not in the store."""
 

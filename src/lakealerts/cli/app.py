@@ -15,6 +15,7 @@ from lakealerts.cli import output
 from lakealerts.cli.destinations import destinations_app
 from lakealerts.cli.quickstart import quickstart
 from lakealerts.cli.rules import rules_app
+from lakealerts.cli.validate import validate
 from lakealerts.errors import LakeAlertsError
 from lakealerts.settings import DEFAULT_CATALOG, DEFAULT_HOME, DEFAULT_SCHEMA, Settings
 from lakealerts.wiring import open_store
@@ -33,6 +34,7 @@ app = typer.Typer(
 app.add_typer(rules_app, name="rules")
 app.add_typer(destinations_app, name="destinations")
 app.command()(quickstart)
+app.command()(validate)
 
 
 @app.callback()

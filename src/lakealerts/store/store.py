@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from lakealerts.documents import parse_rules
 from lakealerts.engines.base import Engine
-from lakealerts.errors import NotFoundError
+from lakealerts.errors import NotFoundError, RuleProblem, StoredRowError
 from lakealerts.model import (
     AlertRule,
     Audit,
@@ -97,10 +98,28 @@ class Store:
         updated = sum(1 for rule in changed if rule.alert_id in existing)
         return UpsertCounts(len(changed) - updated, updated, len(rules) - len(changed))
 
-    def load_rules(self, ids: Iterable[str] | None = None) -> list[StoredRule]:
-        """Rules ordered by ``alert_id``; all of them, or the given ids (NotFoundError names a missing one)."""
+    def load_rules(
+        self, ids: Iterable[str] | None = None, problems: list[RuleProblem] | None = None
+    ) -> list[StoredRule]:
+        """Rules ordered by ``alert_id``; all of them, or the given ids (NotFoundError names a missing one).
+
+        A row that no longer passes the model (edited in SQL by hand) is reported into ``problems`` and
+        skipped, so one bad row never hides the others; without ``problems`` it raises StoredRowError.
+        """
         rows = self._select(ALERT_CONFIGURATIONS, "alert_id", ids)
-        return [_stored_rule(row) for row in rows]
+        loaded = []
+        for row in rows:
+            stored, row_problems = _stored_rule(row)
+            if stored is not None:
+                loaded.append(stored)
+            elif problems is not None:
+                problems.extend(row_problems)
+            else:
+                raise StoredRowError(
+                    f"stored rule {row['alert_id']} is invalid: {row_problems[0]}",
+                    hint="fix the row with `lakealerts rules import` of a corrected file",
+                )
+        return loaded
 
     def get_rule(self, alert_id: str) -> StoredRule:
         """One rule by id; NotFoundError if it is not stored."""
@@ -198,15 +217,19 @@ def _param(value: Any) -> Any:
     return value
 
 
-def _stored_rule(row: dict[str, Any]) -> StoredRule:
+def _stored_rule(row: dict[str, Any]) -> tuple[StoredRule | None, list[RuleProblem]]:
     document = {key: row[key] for key in _RULE_USER_COLUMNS}
     document["notification_channels"] = list(row["notification_channels"] or [])
     document["tags"] = dict(row["tags"] or {})
-    return StoredRule(
-        rule=AlertRule.model_validate(document),
+    parsed = parse_rules([document])
+    if parsed.problems:
+        return None, parsed.problems
+    stored = StoredRule(
+        rule=parsed.valid[0],
         audit=Audit.model_validate({key: row[key] for key in Audit.model_fields}),
         sync=RuleSyncState.model_validate({key: row[key] for key in RuleSyncState.model_fields}),
     )
+    return stored, []
 
 
 def _stored_destination(row: dict[str, Any]) -> StoredDestination:

@@ -1,0 +1,77 @@
+"""``lakealerts validate``: check every rule before anything is deployed, and record the results."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import typer
+
+from lakealerts.cli import output
+from lakealerts.cli.common import JsonFlag, now
+from lakealerts.errors import RuleProblem
+from lakealerts.findings import Finding
+from lakealerts.settings import Settings
+from lakealerts.store.validation_results import record_validation
+from lakealerts.validate import RuleValidation, ValidationReport, validate_rules
+from lakealerts.wiring import open_store
+
+
+def validate(
+    ctx: typer.Context,
+    rule: Annotated[
+        list[str] | None, typer.Option("--rule", help="Check only this alert_id (repeatable); default: all rules.")
+    ] = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Validate rules: static checks (template, read-only SQL, threshold, channels, schedule, names), then
+    EXPLAIN and output columns on the engine. Results go to alert_validation_results.
+
+    Exit 0 when every checked rule is valid, 1 when any is invalid, 2 for an unknown --rule id.
+    Findings are listed in docs/findings.md with how to fix each.
+    """
+    settings: Settings = ctx.obj
+    run_id = str(uuid.uuid4())
+    with open_store(settings) as store:
+        problems: list[RuleProblem] = []
+        everything = store.load_rules(problems=problems)
+        chosen = store.load_rules(rule, problems=[]) if rule else everything
+        destinations = [d.destination for d in store.load_destinations()]
+        report = validate_rules(
+            [s.rule for s in chosen],
+            destinations,
+            settings.namespace,
+            store.engine,
+            all_rules=[s.rule for s in everything],
+        )
+        report.results += [_stored_problem(p) for p in problems if not rule or p.rule_id in rule]
+        record_validation(store, run_id, report, now())
+    _print(report, run_id, json_output)
+    if not report.all_valid:
+        raise typer.Exit(1)
+
+
+def _stored_problem(problem: RuleProblem) -> RuleValidation:
+    """A row the model rejects (edited by hand in the table) is an invalid rule, not a crash."""
+    finding = Finding("RULE_INVALID", problem.field, problem.message, problem.hint)
+    return RuleValidation(problem.rule_id or "<no id>", [finding])
+
+
+def _print(report: ValidationReport, run_id: str, json_output: bool) -> None:
+    if json_output:
+        output.emit_json([result.to_dict() for result in report.results])
+        return
+    rows = []
+    for result in report.results:
+        if result.is_valid:
+            rows.append((result.alert_id, "✓", "", "", ""))
+        for finding in result.findings:
+            where = f" (line {finding.line}, col {finding.col})" if finding.line else ""
+            # Engine messages carry the SQL with a caret after a blank line: people need the first paragraph.
+            message = finding.message.split("\n\n")[0]
+            rows.append((result.alert_id, "✗", finding.code, finding.field, f"{message}{where}\nfix: {finding.hint}"))
+    output.table(None, ("rule", "ok", "code", "field", "finding"), rows)
+    invalid = len(report.invalid_ids)
+    output.info(
+        f"{len(report.results)} rules checked: {len(report.results) - invalid} valid, {invalid} invalid (run {run_id})"
+    )

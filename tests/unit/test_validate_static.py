@@ -1,0 +1,110 @@
+"""Static validation from cases as data (tests/fixtures/validation/*.yaml): one finding per bad case."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from lakealerts.documents import parse_destinations, parse_rules
+from lakealerts.model import AlertRule
+from lakealerts.sql.identifiers import Namespace
+from lakealerts.sql.readonly import check_read_only
+from lakealerts.sql.render import render, template_findings
+from lakealerts.validate import validate_rules
+
+pytestmark = pytest.mark.unit
+CASES = Path(__file__).parent.parent / "fixtures" / "validation"
+SQL_CASES = yaml.safe_load((CASES / "sql_cases.yaml").read_text())
+RULE_CASES = yaml.safe_load((CASES / "rule_cases.yaml").read_text())
+NAMESPACE = Namespace("monitoring", "gold")
+
+
+def make_rule(**overrides: Any) -> AlertRule:
+    document: dict[str, Any] = {
+        "alert_id": "BASE-1",
+        "alert_name": "Base",
+        "agent_domain": "COST",
+        "severity": "WARNING",
+        "alert_query_template": "SELECT value AS value, 1 AS other FROM ${catalog}.${gold_schema}.t",
+        "threshold_column": "value",
+        "threshold_operator": ">",
+        "threshold_value_type": "DOUBLE",
+        "threshold_value_double": 1,
+        "schedule_cron": "0 0 * * * ?",
+        "owner": "o@example.com",
+    }
+    document.update(overrides)
+    report = parse_rules([{k: v for k, v in document.items() if v is not None}])
+    assert report.problems == [], report.problems
+    return report.valid[0]
+
+
+DESTINATIONS = parse_destinations([
+    {"destination_id": "email_ok", "destination_name": "E", "destination_type": "EMAIL", "owner": "o",
+     "config_json": {"addresses": ["a@example.com"]}},
+    {"destination_id": "slack_plain", "destination_name": "S", "destination_type": "SLACK", "owner": "o",
+     "config_json": {"url": "https://hooks.slack.com/services/T000/B000/XXXX"}},
+    {"destination_id": "slack_ref", "destination_name": "S2", "destination_type": "SLACK", "owner": "o",
+     "config_json": {"url": "${env:SLACK_URL}"}},
+    {"destination_id": "off", "destination_name": "Off", "destination_type": "EMAIL", "owner": "o",
+     "config_json": {"addresses": ["a@example.com"]}, "is_enabled": False},
+]).valid  # fmt: skip
+
+
+def findings_of(sql: str) -> list[str]:
+    template = template_findings(sql)
+    if template:
+        return [f.code for f in template]
+    return [f.code for f in check_read_only(render(sql, NAMESPACE))]
+
+
+@pytest.mark.parametrize("sql", SQL_CASES["valid"])
+def test_valid_sql(sql: str) -> None:
+    assert findings_of(sql) == []
+
+
+@pytest.mark.parametrize("case", SQL_CASES["invalid"], ids=lambda case: case["sql"][:40])
+def test_invalid_sql_gets_exactly_its_finding(case: dict[str, str]) -> None:
+    assert findings_of(case["sql"]) == [case["expect"]]
+
+
+def test_parse_error_has_line_and_column() -> None:
+    (finding,) = check_read_only("SELECT 1 AS x\nFROM t WHERE (a")
+    assert finding.code == "SQL_PARSE_ERROR"
+    assert finding.line == 2 and finding.col is not None
+
+
+def test_unknown_template_variable_points_at_it() -> None:
+    (finding,) = template_findings("SELECT 1 AS x\nFROM ${catalog}.${schema}.t")
+    assert (finding.line, finding.col) == (2, 17)
+
+
+def test_render_quotes_validated_identifiers() -> None:
+    sql = render("SELECT 1 AS x FROM ${catalog}.${ gold_schema }.t", Namespace("main", "my-schema"))
+    assert sql == "SELECT 1 AS x FROM `main`.`my-schema`.t"
+
+
+@pytest.mark.parametrize("case", RULE_CASES, ids=lambda case: case["name"])
+def test_rule_case(case: dict[str, Any]) -> None:
+    rule = make_rule(**case["rule"])
+    other = make_rule(alert_id="BASE-OTHER", alert_name="Other")
+    report = validate_rules([rule], DESTINATIONS, NAMESPACE, all_rules=[rule, other])
+    (result,) = report.results
+    found = [(f.code, f.field) for f in result.findings]
+    expected = [] if case["expect"] is None else [(case["expect"]["code"], case["expect"]["field"])]
+    assert found == expected
+    assert all(f.message and f.hint for f in result.findings)
+
+
+def test_bad_rules_do_not_stop_the_others() -> None:
+    rules = [
+        make_rule(alert_id="A", alert_query_template="SELECT 1 AS x; DROP TABLE t"),
+        make_rule(alert_id="B", alert_name="B"),
+        make_rule(alert_id="C", alert_name="C", notification_channels=["nobody"]),
+    ]
+    report = validate_rules(rules, DESTINATIONS, NAMESPACE)
+    assert [(r.alert_id, r.is_valid) for r in report.results] == [("A", False), ("B", True), ("C", False)]
+    assert [len(r.findings) for r in report.results] == [1, 0, 1]
