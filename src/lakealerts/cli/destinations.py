@@ -9,10 +9,12 @@ import typer
 
 from lakealerts.cli import output
 from lakealerts.cli.common import JsonFlag, finish_import, now
+from lakealerts.cli.sync import sync_destinations_command
 from lakealerts.usecases import destination_document, import_destinations
 from lakealerts.wiring import open_store
 
-destinations_app = typer.Typer(help="Notification destinations: list and import.", no_args_is_help=True)
+destinations_app = typer.Typer(help="Notification destinations: list, import and sync.", no_args_is_help=True)
+destinations_app.command("sync")(sync_destinations_command)
 
 
 @destinations_app.command("list")

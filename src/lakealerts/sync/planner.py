@@ -40,7 +40,9 @@ class Desired:
     alert_id: str
     alert: AlertV2 | None
     stored_alert_id: str | None = None
-    skip_reason: str | None = None  # set for invalid rules: never deployed, never a remote change
+    skip_reason: str | None = None  # set for rules that must not change anything remote this run
+    skip_status: str = "INVALID"  # INVALID (static findings) or FAILED (e.g. an unsynced destination)
+    claim_name: str | None = None  # display name that still identifies the alert of a skipped rule
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class Unchanged:
 class Skipped:
     alert_id: str | None
     reason: str
+    status: str = "SKIPPED"  # SKIPPED (kept by the delete policy), INVALID or FAILED (count as failures)
 
 
 @dataclass(frozen=True)
@@ -163,13 +166,13 @@ def build_plan(
 def _match(item: Desired, by_id: Mapping[str, AlertV2], in_folder: Mapping[str, AlertV2]) -> AlertV2 | None:
     if item.stored_alert_id and item.stored_alert_id in by_id:
         return by_id[item.stored_alert_id]
-    name = item.alert.display_name if item.alert is not None else None
+    name = item.alert.display_name if item.alert is not None else item.claim_name
     return in_folder.get(name) if name else None
 
 
 def _plan_one(plan: _Builder, item: Desired, existing: AlertV2 | None, parent_path: str, policy: DeletePolicy) -> None:
     if item.skip_reason is not None:
-        plan.skipped.append(Skipped(item.alert_id, item.skip_reason))
+        plan.skipped.append(Skipped(item.alert_id, item.skip_reason, item.skip_status))
     elif item.alert is None:
         if existing is not None:
             _retire(plan, item.alert_id, existing, policy, "rule is disabled")

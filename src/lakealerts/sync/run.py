@@ -1,0 +1,234 @@
+"""One sync run, end to end: destinations, static validation, plan, apply, write-back, metrics.
+
+``plan`` and ``sync --dry-run`` are this same path with ``dry_run=True``: nothing remote changes and only the
+metrics row is written.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from lakealerts.errors import RuleProblem
+from lakealerts.model import StoredRule
+from lakealerts.secrets import SecretReader
+from lakealerts.store.store import Store
+from lakealerts.store.sync_records import (
+    RuleWriteBack,
+    SyncMetrics,
+    latency_stats,
+    record_metrics,
+    write_back_rules,
+    write_destination_ids,
+)
+from lakealerts.sync.applier import DEFAULT_CONCURRENCY, SUCCESS_STATUSES, Outcome, apply_plan, success_rate
+from lakealerts.sync.destinations import DestinationOutcome, sync_destinations
+from lakealerts.sync.mapping import DEFAULT_PARENT_PATH, MappingContext, MappingError, to_alert
+from lakealerts.sync.planner import DeletePolicy, Desired, Plan, build_plan
+from lakealerts.sync.remote import RemoteWorkspace
+from lakealerts.validate import validate_rules
+from lakealerts.validate.static import display_name
+
+DEFAULT_SUCCESS_THRESHOLD = 0.90
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    """How to sync: where, with which warehouse, what to do with retired alerts, and whether for real."""
+
+    warehouse_id: str
+    parent_path: str = DEFAULT_PARENT_PATH
+    delete_policy: DeletePolicy = DeletePolicy.keep
+    dry_run: bool = False
+    concurrency: int = DEFAULT_CONCURRENCY
+    include_rules: bool = True
+
+
+@dataclass
+class SyncResult:
+    """A run's plan and outcomes, in the JSON shape of DESIGN §7."""
+
+    run_id: str
+    dry_run: bool
+    plan: Plan
+    outcomes: list[Outcome] = field(default_factory=list)
+    destinations: list[DestinationOutcome] = field(default_factory=list)
+    success_rate: float = 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"run_id", "dry_run", "plan", "outcomes", "success_rate"}`` plus the destination outcomes."""
+        return {
+            "run_id": self.run_id,
+            "dry_run": self.dry_run,
+            "plan": self.plan.to_dict(),
+            "outcomes": [o.to_dict() for o in self.outcomes],
+            "success_rate": self.success_rate,
+            "destinations": [d.to_dict() for d in self.destinations],
+        }
+
+
+def run_sync(
+    store: Store,
+    remote: RemoteWorkspace,
+    options: SyncOptions,
+    *,
+    clock: Callable[[], datetime],
+    env: Mapping[str, str],
+    secret_reader: SecretReader | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> SyncResult:
+    """Destinations first, then alerts; every step's failure is an outcome, never a lost run."""
+    say = progress or (lambda _message: None)
+    run_id, started, started_clock = str(uuid.uuid4()), clock(), time.perf_counter()
+    stored_destinations = store.load_destinations()
+    say(f"syncing {len(stored_destinations)} destinations")
+    destination_outcomes = sync_destinations(
+        stored_destinations, remote, env, secret_reader=secret_reader, dry_run=options.dry_run
+    )
+    if not options.dry_run:
+        write_destination_ids(store, {d.destination_id: d.databricks_destination_id for d in destination_outcomes})
+    result = SyncResult(run_id, options.dry_run, Plan(), destinations=destination_outcomes)
+    if options.include_rules:
+        ids = {
+            d.destination_id: d.databricks_destination_id for d in destination_outcomes if d.databricks_destination_id
+        }
+        _sync_rules(store, remote, options, result, ids, say, clock)
+    _record(store, options, result, started, clock(), time.perf_counter() - started_clock, remote)
+    return result
+
+
+def _sync_rules(
+    store: Store,
+    remote: RemoteWorkspace,
+    options: SyncOptions,
+    result: SyncResult,
+    destination_ids: dict[str, str],
+    say: Callable[[str], None],
+    clock: Callable[[], datetime],
+) -> None:
+    problems: list[RuleProblem] = []
+    stored = store.load_rules(problems=problems)
+    desired = _desired(store, stored, problems, options, destination_ids)
+    say(f"listing alerts; planning {len(desired)} rules")
+    result.plan = build_plan(desired, remote.list_alerts(), options.parent_path, options.delete_policy)
+    stored_ids = {d.alert_id: d.stored_alert_id for d in desired}
+    if options.dry_run:
+        in_scope = [d for d in desired if d.alert is not None or d.skip_reason or d.stored_alert_id]
+        failures = sum(1 for s in result.plan.skipped if s.status in ("INVALID", "FAILED"))
+        result.success_rate = 1.0 if not in_scope else (len(in_scope) - failures) / len(in_scope)
+        return
+    say(f"applying: {len(result.plan.create)} create, {len(result.plan.update)} update, "
+        f"{len(result.plan.delete)} delete")  # fmt: skip
+    result.outcomes = apply_plan(
+        result.plan, remote, options.parent_path, stored_ids=stored_ids, concurrency=options.concurrency
+    )
+    result.success_rate = success_rate(result.outcomes)
+    write_back_rules(store, [_write_back(o) for o in result.outcomes if o.alert_id and o.status != "SKIPPED"], clock())
+
+
+def _desired(
+    store: Store,
+    stored: list[StoredRule],
+    problems: list[RuleProblem],
+    options: SyncOptions,
+    destination_ids: dict[str, str],
+) -> list[Desired]:
+    rules = [s.rule for s in stored]
+    destinations = [d.destination for d in store.load_destinations()]
+    report = validate_rules(rules, destinations, store.namespace)  # static checks only: no engine
+    findings = {r.alert_id: r.findings for r in report.results}
+    context = MappingContext(store.namespace, options.warehouse_id, options.parent_path, destination_ids)
+    desired = [_desired_one(s, findings[s.rule.alert_id], context) for s in stored]
+    desired += _unreadable_rows(store, problems)
+    return desired
+
+
+def _desired_one(stored: StoredRule, findings: list[Any], context: MappingContext) -> Desired:
+    rule, stored_id = stored.rule, stored.sync.databricks_alert_id
+    name = display_name(rule)
+    if findings:
+        reason = "invalid: " + "; ".join(f"{f.code} ({f.field}): {f.message}" for f in findings)
+        return Desired(rule.alert_id, None, stored_id, reason, "INVALID", name)
+    if not rule.is_enabled:
+        return Desired(rule.alert_id, None, stored_id, claim_name=name)
+    try:
+        return Desired(rule.alert_id, to_alert(rule, context), stored_id)
+    except MappingError as error:
+        return Desired(rule.alert_id, None, stored_id, str(error), "FAILED", name)
+
+
+def _unreadable_rows(store: Store, problems: list[RuleProblem]) -> list[Desired]:
+    """Rows the model rejects are invalid rules: skipped, and their alerts are claimed so none is deleted."""
+    ids = sorted({p.rule_id for p in problems if p.rule_id})
+    if not ids:
+        return []
+    marks = ", ".join("?" for _ in ids)
+    rows = store.engine.execute(
+        f"SELECT alert_id, databricks_alert_id, databricks_display_name FROM "
+        f"{store.namespace.table('alert_configurations')} WHERE alert_id IN ({marks})",
+        ids,
+    ).rows
+    return [
+        Desired(alert_id, None, databricks_id, f"invalid: RULE_INVALID: {_first(problems, alert_id)}", "INVALID", name)
+        for alert_id, databricks_id, name in rows
+    ]
+
+
+def _first(problems: list[RuleProblem], alert_id: str) -> str:
+    return next(str(p) for p in problems if p.rule_id == alert_id)
+
+
+def _write_back(outcome: Outcome) -> RuleWriteBack:
+    error = outcome.error if outcome.status not in SUCCESS_STATUSES else None
+    return RuleWriteBack(
+        outcome.alert_id or "",
+        outcome.databricks_alert_id,
+        outcome.display_name if outcome.databricks_alert_id else None,
+        outcome.status,
+        error,
+    )
+
+
+def _record(
+    store: Store, options: SyncOptions, result: SyncResult, started: datetime, ended: datetime, seconds: float,
+    remote: RemoteWorkspace,
+) -> None:  # fmt: skip
+    outcomes = [o for o in result.outcomes if o.alert_id is not None and o.status != "SKIPPED"]
+    average, maximum, minimum, p95 = latency_stats(remote.log.latencies_ms)
+    errors = [f"{o.alert_id}: {o.error}" for o in outcomes if o.status not in SUCCESS_STATUSES]
+    errors += [f"destination {d.destination_id}: {d.error}" for d in result.destinations if d.status == "FAILED"]
+    plan = result.plan
+    record_metrics(
+        store,
+        SyncMetrics(
+            sync_run_id=result.run_id,
+            sync_started_at=started,
+            sync_ended_at=ended,
+            total_alerts=len(outcomes)
+            if not options.dry_run
+            else len(plan.create)
+            + len(plan.update)
+            + len(plan.delete)
+            + len(plan.unchanged)
+            + sum(1 for s in plan.skipped if s.status != "SKIPPED"),
+            success_count=sum(1 for o in outcomes if o.status in SUCCESS_STATUSES),
+            error_count=len(errors),
+            created_count=sum(1 for o in outcomes if o.status == "CREATED"),
+            updated_count=sum(1 for o in outcomes if o.status == "UPDATED"),
+            deleted_count=sum(1 for o in result.outcomes if o.status == "DELETED"),
+            skipped_count=len(plan.skipped),
+            avg_api_latency_ms=average,
+            max_api_latency_ms=maximum,
+            min_api_latency_ms=minimum,
+            p95_api_latency_ms=p95,
+            total_duration_seconds=seconds,
+            dry_run=options.dry_run,
+            catalog=store.namespace.catalog,
+            gold_schema=store.namespace.schema,
+            error_summary="\n".join(errors[:20]) or None,
+        ),
+    )
