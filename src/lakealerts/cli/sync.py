@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from lakealerts.cli import output
 from lakealerts.cli.common import JsonFlag, now
 from lakealerts.settings import Settings
-from lakealerts.sync.client import warehouse_for, workspace_client
-from lakealerts.sync.mapping import DEFAULT_PARENT_PATH
-from lakealerts.sync.planner import DeletePolicy
-from lakealerts.sync.remote import RemoteWorkspace
-from lakealerts.sync.run import DEFAULT_SUCCESS_THRESHOLD, SyncOptions, SyncResult, run_sync
+from lakealerts.sync.policy import DEFAULT_PARENT_PATH, DEFAULT_SUCCESS_THRESHOLD, DeletePolicy
 from lakealerts.wiring import open_store
+
+if TYPE_CHECKING:
+    from lakealerts.sync.run import SyncOptions, SyncResult
+
+# The SDK-backed modules are imported inside the commands: importing databricks-sdk costs ~1.5 s, which every
+# other command (and --help) should not pay.
 
 Host = Annotated[
     str | None, typer.Option("--host", help="Workspace URL; wins over the SDK's auth and uses DATABRICKS_TOKEN.")
@@ -34,6 +36,10 @@ Policy = Annotated[
 
 def _run(settings: Settings, host: str | None, profile: str | None, warehouse_id: str | None, timeout: float,
          options: SyncOptions) -> SyncResult:  # fmt: skip
+    from lakealerts.sync.client import warehouse_for, workspace_client
+    from lakealerts.sync.remote import RemoteWorkspace
+    from lakealerts.sync.run import SyncOptions, run_sync
+
     client = workspace_client(host, profile, timeout)
     options = SyncOptions(**{**options.__dict__, "warehouse_id": warehouse_for(client, warehouse_id)})
     with open_store(settings) as store:
@@ -51,6 +57,8 @@ def plan(
     json_output: JsonFlag = False,
 ) -> None:
     """Show what `sync` would change, like `terraform plan` (the same path as `sync --dry-run`)."""
+    from lakealerts.sync.run import SyncOptions
+
     options = SyncOptions("", parent_path, delete_policy, dry_run=True)
     result = _run(ctx.obj, host, profile, warehouse_id, timeout, options)
     if json_output:
@@ -79,6 +87,8 @@ def sync(
     Invalid rules are skipped (never deployed); outcomes are written to each rule's row and a metrics row to
     alert_sync_metrics. Exit 1 when the success rate is below --min-success-rate.
     """
+    from lakealerts.sync.run import SyncOptions
+
     options = SyncOptions("", parent_path, delete_policy, dry_run, concurrency)
     result = _run(ctx.obj, host, profile, warehouse_id, timeout, options)
     if json_output:
@@ -114,6 +124,10 @@ def sync_destinations_command(
     json_output: JsonFlag = False,
 ) -> None:
     """Sync notification destinations only (secret references resolved just before sending, never printed)."""
+    from lakealerts.sync.client import workspace_client
+    from lakealerts.sync.remote import RemoteWorkspace
+    from lakealerts.sync.run import SyncOptions, run_sync
+
     client = workspace_client(host, profile, timeout)
     options = SyncOptions("unused", dry_run=dry_run, include_rules=False)
     with open_store(ctx.obj) as store:

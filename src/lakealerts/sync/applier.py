@@ -18,9 +18,9 @@ from databricks.sdk.errors import NotFound, ResourceAlreadyExists
 from databricks.sdk.service.sql import AlertV2
 
 from lakealerts.sync.planner import Create, Delete, Plan, Update, changed_fields
+from lakealerts.sync.policy import DEFAULT_CONCURRENCY
 from lakealerts.sync.remote import RemoteWorkspace
 
-DEFAULT_CONCURRENCY = 8
 SUCCESS_STATUSES = frozenset({"CREATED", "UPDATED", "UNCHANGED", "DELETED"})
 
 

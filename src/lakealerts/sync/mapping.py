@@ -29,9 +29,9 @@ from lakealerts.errors import LakeAlertsError
 from lakealerts.model import Aggregation, AlertRule, ValueType
 from lakealerts.sql.identifiers import Namespace
 from lakealerts.sql.render import render
+from lakealerts.sync.policy import DEFAULT_PARENT_PATH
 from lakealerts.validate.static import display_name
 
-DEFAULT_PARENT_PATH = "/Workspace/Shared/lakealerts"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 

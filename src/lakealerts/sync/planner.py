@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from databricks.sdk.service.sql import AlertV2
+
+from lakealerts.sync.policy import DeletePolicy
+
+__all__ = ["DeletePolicy", "Desired", "Plan", "build_plan", "changed_fields", "normalise"]
 
 MANAGED_FIELDS = (
     "custom_description",
@@ -23,14 +26,6 @@ MANAGED_FIELDS = (
     "schedule",
     "warehouse_id",
 )
-
-
-class DeletePolicy(StrEnum):
-    """What happens to alerts of disabled or removed rules: kept (listed as skipped), trashed or purged."""
-
-    keep = "keep"
-    trash = "trash"
-    purge = "purge"
 
 
 @dataclass(frozen=True)

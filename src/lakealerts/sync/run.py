@@ -25,15 +25,14 @@ from lakealerts.store.sync_records import (
     write_back_rules,
     write_destination_ids,
 )
-from lakealerts.sync.applier import DEFAULT_CONCURRENCY, SUCCESS_STATUSES, Outcome, apply_plan, success_rate
+from lakealerts.sync.applier import SUCCESS_STATUSES, Outcome, apply_plan, success_rate
 from lakealerts.sync.destinations import DestinationOutcome, sync_destinations
-from lakealerts.sync.mapping import DEFAULT_PARENT_PATH, MappingContext, MappingError, to_alert
-from lakealerts.sync.planner import DeletePolicy, Desired, Plan, build_plan
+from lakealerts.sync.mapping import MappingContext, MappingError, to_alert
+from lakealerts.sync.planner import Desired, Plan, build_plan
+from lakealerts.sync.policy import DEFAULT_CONCURRENCY, DEFAULT_PARENT_PATH, DeletePolicy
 from lakealerts.sync.remote import RemoteWorkspace
 from lakealerts.validate import validate_rules
 from lakealerts.validate.static import display_name
-
-DEFAULT_SUCCESS_THRESHOLD = 0.90
 
 
 @dataclass(frozen=True)

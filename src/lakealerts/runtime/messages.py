@@ -1,0 +1,113 @@
+"""What a notification says: Mustache subject and body with Databricks' variables and ours (DESIGN §4).
+
+Custom templates are used when ``use_custom_template``; otherwise a plain default. Rendering never escapes
+HTML: messages are plain text, and the values are the alert's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+from typing import Any
+
+import pystache
+
+from lakealerts.model import AlertRule
+
+_RENDERER = pystache.Renderer(escape=lambda text: text, missing_tags="ignore")
+DEFAULT_SUBJECT = "[{{SEVERITY}}] {{ALERT_NAME}} is {{ALERT_STATUS}}"
+DEFAULT_BODY = (
+    "Alert {{ALERT_ID}} ({{DOMAIN}}) is {{ALERT_STATUS}}.\n"
+    "Condition: {{ALERT_CONDITION}} {{ALERT_THRESHOLD}}\n"
+    "Value: {{QUERY_RESULT_VALUE}}\n"
+    "Owner: {{OWNER}}\n"
+    "{{DESCRIPTION}}\n"
+)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One rendered notification of one evaluation."""
+
+    alert_id: str
+    alert_name: str
+    state: str
+    previous_state: str
+    value: Any
+    condition: str
+    threshold: Any
+    evaluated_at: datetime
+    subject: str
+    body: str
+    severity: str
+
+
+def condition_text(rule: AlertRule) -> str:
+    """``AGG(column) OP`` as Databricks shows ALERT_CONDITION."""
+    column = rule.threshold_column
+    aggregation = rule.aggregation_type
+    operand = column if aggregation is None or aggregation.value == "FIRST" else f"{aggregation.value}({column})"
+    return f"{operand} {rule.threshold_operator}"
+
+
+def variables(
+    rule: AlertRule, state: str, value: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> dict[str, Any]:
+    """The template variables, filled locally with the meaning Databricks gives them."""
+    shown_rows = [dict(zip(columns, row, strict=False)) for row in rows[:100]]
+    return {
+        "ALERT_NAME": rule.alert_name,
+        "ALERT_STATUS": state,
+        "ALERT_CONDITION": condition_text(rule),
+        "ALERT_THRESHOLD": "" if rule.threshold_value is None else rule.threshold_value,
+        "ALERT_URL": "",
+        "ALERT_COLUMN": rule.threshold_column,
+        "QUERY_NAME": rule.alert_name,
+        "QUERY_URL": "",
+        "QUERY_RESULT_VALUE": "" if value is None else value,
+        "QUERY_RESULT_ROWS": shown_rows,
+        "QUERY_RESULT_COLS": list(columns),
+        "QUERY_RESULT_TABLE": _html_table(columns, rows[:100]),
+        "ALERT_ID": rule.alert_id,
+        "SEVERITY": rule.severity.value,
+        "OWNER": rule.owner,
+        "DOMAIN": rule.agent_domain,
+        "DESCRIPTION": rule.alert_description or "",
+    }
+
+
+def render_message(
+    rule: AlertRule,
+    state: str,
+    previous_state: str,
+    value: Any,
+    evaluated_at: datetime,
+    columns: Sequence[str] = (),
+    rows: Sequence[Sequence[Any]] = (),
+) -> Message:
+    """Subject and body for this evaluation: the rule's templates, or the defaults."""
+    context = variables(rule, state, value, columns, rows)
+    custom = rule.use_custom_template
+    subject = (rule.custom_subject_template if custom else None) or DEFAULT_SUBJECT
+    body = (rule.custom_body_template if custom else None) or DEFAULT_BODY
+    return Message(
+        alert_id=rule.alert_id,
+        alert_name=rule.alert_name,
+        state=state,
+        previous_state=previous_state,
+        value=value,
+        condition=condition_text(rule),
+        threshold=rule.threshold_value,
+        evaluated_at=evaluated_at,
+        subject=_RENDERER.render(subject, context).strip(),
+        body=_RENDERER.render(body, context),
+        severity=rule.severity.value,
+    )
+
+
+def _html_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    head = "".join(f"<th>{escape(str(c))}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
