@@ -15,6 +15,9 @@ from lakealerts.cli import output
 from lakealerts.cli.destinations import destinations_app
 from lakealerts.cli.quickstart import quickstart
 from lakealerts.cli.rules import rules_app
+from lakealerts.cli.runtime import eval_command, history
+from lakealerts.cli.serve import serve
+from lakealerts.cli.sync import plan, sync
 from lakealerts.cli.validate import validate
 from lakealerts.errors import LakeAlertsError
 from lakealerts.settings import DEFAULT_CATALOG, DEFAULT_HOME, DEFAULT_SCHEMA, Settings
@@ -34,7 +37,12 @@ app = typer.Typer(
 app.add_typer(rules_app, name="rules")
 app.add_typer(destinations_app, name="destinations")
 app.command()(quickstart)
+app.command("serve")(serve)
 app.command()(validate)
+app.command()(plan)
+app.command()(sync)
+app.command("eval")(eval_command)
+app.command()(history)
 
 
 @app.callback()

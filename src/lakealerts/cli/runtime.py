@@ -1,0 +1,121 @@
+"""``lakealerts eval`` and ``history``: run the rules locally with Databricks' alert semantics."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+
+from lakealerts.cli import output
+from lakealerts.cli.common import JsonFlag, now
+from lakealerts.errors import UsageError
+from lakealerts.runtime.channels import PAGERDUTY_URL, DefaultTransport, SmtpSettings
+from lakealerts.runtime.outbox import Outbox
+from lakealerts.runtime.runner import RuleRun, run_round
+from lakealerts.settings import Settings
+from lakealerts.sql.identifiers import quote
+from lakealerts.store.store import Store
+from lakealerts.store.tables import ALERT_EVALUATIONS, ALERT_NOTIFICATION_OUTBOX
+from lakealerts.wiring import open_store
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO 8601 instant; a naive one is read as UTC."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise UsageError(f"--at {text!r} is not an ISO 8601 instant", hint="e.g. --at 2026-11-27T08:00:00Z") from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def make_outbox(store: Store, settings: Settings) -> Outbox:
+    """The outbox with the default transport configured from the environment (SMTP, PagerDuty URL)."""
+    transport = DefaultTransport(
+        SmtpSettings.from_env(os.environ), os.environ.get("LAKEALERTS_PAGERDUTY_URL") or PAGERDUTY_URL
+    )
+    return Outbox(store, settings.outbox_dir, transport, os.environ)
+
+
+def eval_command(
+    ctx: typer.Context,
+    alert_ids: Annotated[
+        list[str] | None, typer.Argument(help="Rules to evaluate; default: all enabled rules.")
+    ] = None,
+    at: Annotated[str | None, typer.Option("--at", help="Evaluate as of this ISO 8601 instant (default now).")] = None,
+    notify: Annotated[
+        bool, typer.Option("--notify", help="Advance alert state and deliver notifications (else a preview).")
+    ] = False,
+    json_output: JsonFlag = False,
+) -> None:
+    """Evaluate rules on the embedded engine with Databricks' alert semantics.
+
+    Without --notify this is a preview: history is recorded, alert state is not advanced, nothing is sent.
+    Exit 1 when any rule is in ERROR.
+    """
+    settings: Settings = ctx.obj
+    instant = parse_instant(at) if at else None
+    with open_store(settings) as store:
+        stored = store.load_rules(alert_ids) if alert_ids else store.load_rules()
+        rules = [s.rule for s in stored if alert_ids or s.rule.is_enabled]
+        destinations = {d.destination.destination_id: d.destination for d in store.load_destinations()}
+        outbox = make_outbox(store, settings) if notify else None
+        runs = run_round(store, rules, destinations, instant or now(), at=instant, outbox=outbox)
+    _print_runs(runs, json_output, notify, settings)
+    if any(run.state == "ERROR" for run in runs):
+        raise typer.Exit(1)
+
+
+def _print_runs(runs: list[RuleRun], json_output: bool, notify: bool, settings: Settings) -> None:
+    if json_output:
+        output.emit_json([run.to_dict() for run in runs])
+        return
+    rows = []
+    for run in runs:
+        sent = ", ".join(f"{d.channel}:{d.status}" for d in run.deliveries)
+        rows.append((run.alert_id, run.state, _short(run.value), (run.error or "").split("\n")[0][:120], sent))
+    output.table(None, ("rule", "state", "value", "error", "notifications"), rows)
+    triggered = sum(1 for run in runs if run.state == "TRIGGERED")
+    note = f"; messages in {settings.outbox_dir}" if notify else " (preview: state not advanced, nothing sent)"
+    output.info(f"{len(runs)} rules evaluated, {triggered} triggered{note}")
+
+
+def _short(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def history(
+    ctx: typer.Context,
+    alert_id: Annotated[str | None, typer.Argument(help="Only this rule.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Most recent evaluations to show.")] = 50,
+    json_output: JsonFlag = False,
+) -> None:
+    """Past evaluations and notifications, most recent first."""
+    with open_store(ctx.obj) as store:
+        if alert_id:
+            store.get_rule(alert_id)  # unknown id: exit 2 with a hint
+        evaluations = _recent(store, ALERT_EVALUATIONS.name, "evaluated_at", alert_id, limit)
+        notifications = _recent(store, ALERT_NOTIFICATION_OUTBOX.name, "created_at", alert_id, limit)
+    if json_output:
+        output.emit_json({"evaluations": evaluations, "notifications": notifications})
+        return
+    output.table(
+        "evaluations",
+        ("evaluated at", "rule", "state", "value", "error", "notified"),
+        [(e["evaluated_at"], e["alert_id"], e["state"], e["value"], (e["error"] or "")[:80], e["notified"])
+         for e in evaluations],
+    )  # fmt: skip
+    output.table(
+        "notifications",
+        ("created at", "rule", "channel", "type", "status", "attempts", "error"),
+        [(n["created_at"], n["alert_id"], n["channel"], n["type"], n["status"], n["attempts"],
+          (n["last_error"] or "")[:80]) for n in notifications],
+    )  # fmt: skip
+
+
+def _recent(store: Store, table: str, order: str, alert_id: str | None, limit: int) -> list[dict[str, Any]]:
+    where, params = ("WHERE alert_id = ?", [alert_id]) if alert_id else ("", [])
+    sql = f"SELECT * FROM {store.namespace.table(table)} {where} ORDER BY {quote(order)} DESC LIMIT {int(limit)}"
+    return store.engine.execute(sql, params).as_dicts()
