@@ -11,9 +11,8 @@ import typer
 from lakealerts.cli import output
 from lakealerts.cli.common import JsonFlag, now
 from lakealerts.errors import UsageError
-from lakealerts.runtime.channels import PAGERDUTY_URL, DefaultTransport, SmtpSettings
-from lakealerts.runtime.outbox import Outbox
 from lakealerts.runtime.runner import RuleRun, run_round
+from lakealerts.runtime.service import default_outbox
 from lakealerts.settings import Settings
 from lakealerts.sql.identifiers import quote
 from lakealerts.store.store import Store
@@ -28,14 +27,6 @@ def parse_instant(text: str) -> datetime:
     except ValueError as error:
         raise UsageError(f"--at {text!r} is not an ISO 8601 instant", hint="e.g. --at 2026-11-27T08:00:00Z") from error
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def make_outbox(store: Store, settings: Settings) -> Outbox:
-    """The outbox with the default transport configured from the environment (SMTP, PagerDuty URL)."""
-    transport = DefaultTransport(
-        SmtpSettings.from_env(os.environ), os.environ.get("LAKEALERTS_PAGERDUTY_URL") or PAGERDUTY_URL
-    )
-    return Outbox(store, settings.outbox_dir, transport, os.environ)
 
 
 def eval_command(
@@ -60,7 +51,7 @@ def eval_command(
         stored = store.load_rules(alert_ids) if alert_ids else store.load_rules()
         rules = [s.rule for s in stored if alert_ids or s.rule.is_enabled]
         destinations = {d.destination.destination_id: d.destination for d in store.load_destinations()}
-        outbox = make_outbox(store, settings) if notify else None
+        outbox = default_outbox(store, settings, os.environ) if notify else None
         runs = run_round(store, rules, destinations, instant or now(), at=instant, outbox=outbox)
     _print_runs(runs, json_output, notify, settings)
     if any(run.state == "ERROR" for run in runs):

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from lakealerts.cli import output
 from lakealerts.errors import UsageError
 from lakealerts.settings import Settings
+
+if TYPE_CHECKING:
+    from lakealerts.runtime.scheduler import SchedulerComponent
+    from lakealerts.standin.server import Component
 
 DEFAULT_PORT = 8040
 
@@ -27,12 +32,21 @@ def serve(
             help="Bearer token clients must send (env LAKEALERTS_TOKEN); required.",
         ),
     ] = None,
+    scheduler: Annotated[
+        bool, typer.Option("--scheduler/--no-scheduler", help="Evaluate the rules on their schedules and notify.")
+    ] = True,
+    max_parallel: Annotated[
+        int, typer.Option("--max-parallel", min=1, max=32, help="Evaluation rounds in flight at once.")
+    ] = 2,
 ) -> None:
-    """Serve the workspace stand-in: the Databricks REST subset lakealerts syncs to (alerts v2, notification
-    destinations, read-only SQL statements, workspace mkdirs), stored in <home>/service.duckdb.
+    """Run lakealerts as a local alerting service: the scheduler evaluates every enabled, unpaused rule on its
+    Quartz schedule and delivers notifications (like `eval --notify`), beside the workspace stand-in — the
+    Databricks REST subset lakealerts syncs to (alerts v2, notification destinations, read-only SQL statements,
+    workspace mkdirs), stored in <home>/service.duckdb.
 
-    Point the SDK or `lakealerts sync --host http://127.0.0.1:8040` at it with the token as DATABRICKS_TOKEN.
-    Stops cleanly on SIGTERM or Ctrl-C.
+    Rule edits are picked up within seconds; a schedule missed while the service was down runs once at start.
+    Point `lakealerts sync --host http://127.0.0.1:8040` at it with the token as DATABRICKS_TOKEN.
+    Stops cleanly on SIGTERM or Ctrl-C (evaluations in flight finish first).
     """
     settings: Settings = ctx.obj
     if not token:
@@ -50,8 +64,21 @@ def serve(
             f"statements on {settings.store_path}); stop with Ctrl-C or SIGTERM"
         )
         output.info(f"use it with: DATABRICKS_HOST={http.url} DATABRICKS_TOKEN=<token>")
-        run_until_signalled([http])
+        components: list[Component] = [http]
+        if scheduler:
+            components.append(_scheduler(settings, max_parallel))
+        run_until_signalled(components)
     output.info("lakealerts stand-in stopped")
+
+
+def _scheduler(settings: Settings, max_parallel: int) -> SchedulerComponent:
+    """The runtime's scheduler on the embedded store, with the real clock and this process's environment."""
+    from lakealerts.runtime.scheduler import SchedulerComponent, SystemClock
+    from lakealerts.runtime.service import StoreBatchEvaluator, StoreRuleSource
+
+    source, evaluator = StoreRuleSource(settings), StoreBatchEvaluator(settings, os.environ)
+    output.info("scheduler on: evaluating rules on their schedules (disable with --no-scheduler)")
+    return SchedulerComponent(source, evaluator, SystemClock(), max_parallel=max_parallel)
 
 
 def _log_requests_to_stderr() -> None:
