@@ -138,7 +138,9 @@ def test_destinations_import_and_list(cli: Cli, tmp_path: Path) -> None:
 def test_quickstart_runs_twice(cli: Cli) -> None:
     first = cli("quickstart")
     assert first.code == 0, first.stderr
+    assert "demo data:" in first.stderr and "29 new" in first.stderr
     second = cli("quickstart")
     assert second.code == 0
-    assert "EXAMPLE-COST-001" in second.stdout
-    assert len(cli("rules", "list", "--json").json()) == 3
+    assert "0 new, 29 already there" in second.stderr
+    assert "COST-001" in second.stdout and "Every 15 minutes" in second.stdout
+    assert len(cli("rules", "list", "--json").json()) == 29

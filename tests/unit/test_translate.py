@@ -119,6 +119,10 @@ def test_translations_are_cached() -> None:
         ("SELECT dayofweek(d) FROM t", "DAYOFWEEK(CAST(d AS DATE)) + 1"),
         ("SELECT weekday(d) FROM t", "ISODOW(d) - 1"),
         ("SELECT timestamp_seconds(n) FROM t", "TO_TIMESTAMP(n)"),
+        ("SELECT timestampdiff(HOUR, a, b) FROM t", "DATE_SUB('HOUR', a, b)"),
+        ("SELECT timestampdiff(day, a, b) FROM t", "DATE_SUB('DAY', a, b)"),
+        ("SELECT datediff(MINUTE, a, b) FROM t", "DATE_SUB('MINUTE', a, b)"),
+        ("SELECT map_contains_key(m, 'team') FROM t", "MAP_CONTAINS(m, 'team')"),
     ],
 )
 def test_fix_list(databricks: str, duckdb_fragment: str) -> None:
@@ -146,3 +150,8 @@ def test_delta_table_properties_and_comments_are_dropped_quietly(caplog: pytest.
     )
     assert out == 'CREATE TABLE IF NOT EXISTS "lakealerts_main".gold.t (a TEXT, ts TIMESTAMPTZ)'
     assert "Unsupported" not in caplog.text
+
+
+def test_two_argument_datediff_keeps_day_boundaries() -> None:
+    # datediff(end, start) counts calendar days on Databricks, which DATE_DIFF('DAY', ..) also does.
+    assert "DATE_DIFF('DAY', a, b)" in to_duckdb("SELECT datediff(b, a) FROM t", {})

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from lakealerts.cli import output
+from lakealerts.cli.catalog import demo_data, seed
 from lakealerts.cli.destinations import destinations_app
 from lakealerts.cli.quickstart import quickstart
 from lakealerts.cli.rules import rules_app
@@ -37,6 +38,8 @@ app = typer.Typer(
 app.add_typer(rules_app, name="rules")
 app.add_typer(destinations_app, name="destinations")
 app.command()(quickstart)
+app.command("seed")(seed)
+app.command("demo-data")(demo_data)
 app.command("serve")(serve)
 app.command()(validate)
 app.command()(plan)

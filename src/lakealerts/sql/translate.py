@@ -23,6 +23,11 @@ sqlglot does the dialect translation (``read="databricks", write="duckdb"``). On
   ``dayofweek(d)``            ``DAYOFWEEK(d)`` (0 = Sunday)          ``DAYOFWEEK(d) + 1`` (1 = Sunday)
   ``weekday(d)``              ``WEEKDAY(d)`` (0 = Sunday)            ``ISODOW(d) - 1`` (0 = Monday)
   ``timestamp_seconds(n)``    ``TIMESTAMP_SECONDS(n)`` (no such fn)  ``TO_TIMESTAMP(n)``
+  ``timestampdiff(u, a, b)``, ``DATE_DIFF('u', a, b)`` (counts unit  ``DATE_SUB('u', a, b)`` (whole units
+  ``datediff(u, a, b)`` for   boundaries: 10:59 -> 11:01 is 1 hour)  elapsed, as on Databricks)
+  units other than DAY
+  ``map_contains_key(m, k)``  ``ARRAY_CONTAINS(MAP_KEYS(k), m)``     ``MAP_CONTAINS(m, k)``
+                              (arguments swapped: fails)
   ``USING DELTA``, other      sqlglot warns and drops them           dropped quietly
   Delta table properties,
   ``COMMENT`` on tables and
@@ -284,6 +289,33 @@ def _fix_anonymous(tree: exp.Expr) -> exp.Expr:
     return _replace_all(tree, exp.Anonymous, rewrite)
 
 
+def _fix_timestampdiff(tree: exp.Expr) -> exp.Expr:
+    """Databricks counts whole units elapsed; DuckDB's DATE_DIFF counts unit boundaries crossed, DATE_SUB does not.
+
+    Two-argument ``datediff(end, start)`` parses to the same node with unit DAY, where the two agree on dates;
+    it is left alone.
+    """
+
+    def rewrite(node: exp.Expr) -> exp.Expr:
+        unit = node.args.get("unit")
+        name = unit.name.upper() if unit is not None else "DAY"
+        if isinstance(node, exp.DateDiff) and name == "DAY":
+            return node
+        return _call("DATE_SUB", exp.Literal.string(name), node.expression, node.this)
+
+    tree = _replace_all(tree, exp.TimestampDiff, rewrite)
+    return _replace_all(tree, exp.DateDiff, rewrite)
+
+
+def _fix_map_contains_key(tree: exp.Expr) -> exp.Expr:
+    """sqlglot writes ``map_contains_key(m, k)`` as ``ARRAY_CONTAINS(MAP_KEYS(k), m)``, arguments swapped."""
+
+    def rewrite(node: exp.Expr) -> exp.Expr:
+        return _call("MAP_CONTAINS", node.this, node.args["key"])
+
+    return _replace_all(tree, exp.MapContainsKey, rewrite)
+
+
 # Delta-only table properties: meaningless for a DuckDB table, and sqlglot logs a warning for each.
 _DELTA_PROPERTIES: tuple[type[exp.Expr], ...] = (
     exp.FileFormatProperty,
@@ -320,5 +352,7 @@ _FIXES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     _fix_from_json,
     _fix_day_of_week,
     _fix_anonymous,
+    _fix_timestampdiff,
+    _fix_map_contains_key,
     _drop_delta_properties,
 )

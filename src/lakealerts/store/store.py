@@ -98,6 +98,18 @@ class Store:
         updated = sum(1 for rule in changed if rule.alert_id in existing)
         return UpsertCounts(len(changed) - updated, updated, len(rules) - len(changed))
 
+    def insert_missing_rules(self, rules: Sequence[AlertRule], now: datetime) -> list[str]:
+        """Insert the rules whose ``alert_id`` is not stored yet and return their ids; stored rules stay as they are.
+
+        The statement itself only inserts (a MERGE without an update clause), so a rule stored by someone
+        else between the check and the write is still never overwritten.
+        """
+        existing = self._existing_ids(ALERT_CONFIGURATIONS, "alert_id", [r.alert_id for r in rules])
+        missing = [rule for rule in rules if rule.alert_id not in existing]
+        values = [self._row(rule.model_dump(mode="python"), _RULE_USER_COLUMNS, now) for rule in missing]
+        self._insert_missing(ALERT_CONFIGURATIONS, "alert_id", _RULE_USER_COLUMNS, values)
+        return [rule.alert_id for rule in missing]
+
     def load_rules(
         self, ids: Iterable[str] | None = None, problems: list[RuleProblem] | None = None
     ) -> list[StoredRule]:
@@ -165,6 +177,22 @@ class Store:
             f"MERGE INTO {self.table(table)} AS t USING (SELECT {source}) AS s "
             f"ON t.{quote(key)} = s.{quote(key)} "
             f"WHEN MATCHED THEN UPDATE SET {updates} "
+            f"WHEN NOT MATCHED THEN INSERT ({names}) VALUES ({inserts})"
+        )
+        self.engine.execute_many(sql, rows)
+
+    def _insert_missing(self, table: TableDef, key: str, columns: tuple[str, ...], rows: list[list[Any]]) -> None:
+        """Like ``_merge`` without its update clause: rows whose key exists are left alone."""
+        if not rows:
+            return
+        types = {c.name: c for c in table.columns}
+        audit = ("created_by", "created_at", "updated_by", "updated_at")
+        source = ", ".join(f"{_placeholder(types[c])} AS {quote(c)}" for c in (*columns, *audit))
+        names = ", ".join(quote(c) for c in (*columns, *audit))
+        inserts = ", ".join(f"s.{quote(c)}" for c in (*columns, *audit))
+        sql = (
+            f"MERGE INTO {self.table(table)} AS t USING (SELECT {source}) AS s "
+            f"ON t.{quote(key)} = s.{quote(key)} "
             f"WHEN NOT MATCHED THEN INSERT ({names}) VALUES ({inserts})"
         )
         self.engine.execute_many(sql, rows)

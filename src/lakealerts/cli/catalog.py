@@ -1,0 +1,101 @@
+"""``lakealerts seed`` and ``lakealerts demo-data``: the pre-built rules, and a gold layer that makes them fire."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+from lakealerts import catalog
+from lakealerts.catalog.seeding import DEFAULT_EMAIL, seed_catalog
+from lakealerts.cli import output
+from lakealerts.cli.common import JsonFlag, now
+from lakealerts.demo.generator import DemoReport, generate
+from lakealerts.demo.model import MIN_ROWS, DemoPlan
+from lakealerts.settings import Settings
+from lakealerts.wiring import open_store
+
+DEFAULT_DEMO_ROWS = 100_000
+
+
+def seed(
+    ctx: typer.Context,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Restore the pre-built rules to their shipped form (keeps sync identity)."),
+    ] = False,
+    email: Annotated[
+        str | None,
+        typer.Option("--email", help=f"Address of the default_email destination (default {DEFAULT_EMAIL})."),
+    ] = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Store the 29 pre-built rules and the default_email destination they notify.
+
+    Only missing rules are inserted: a pre-built rule you edited stays as you left it.
+    --force restores the pre-built rules to their shipped form, keeping created_* and the Databricks alert ids;
+    rules with other ids are never touched.
+    default_email is created when missing and changed only by --email.
+    The rules and why some fire on the demo data: docs/catalog.md.
+    """
+    settings: Settings = ctx.obj
+    started = time.perf_counter()
+    with open_store(settings, require_tables=False) as store:
+        store.init()
+        report = seed_catalog(store, now(), force=force, email=email)
+    seconds = round(time.perf_counter() - started, 2)
+    if json_output:
+        output.emit_json({**report.to_dict(), "seconds": seconds})
+        return
+    output.info(
+        f"pre-built rules: {len(report.inserted)} inserted, {len(report.restored)} restored, "
+        f"{len(report.unchanged)} unchanged; destination {catalog.DEFAULT_DESTINATION_ID}: {report.destination} "
+        f"({seconds:.2f} s)"
+    )
+    if report.unchanged and not force:
+        output.info("rules already stored are kept as they are; `lakealerts seed --force` restores them")
+
+
+def demo_data(
+    ctx: typer.Context,
+    rows: Annotated[
+        int,
+        typer.Option("--rows", min=MIN_ROWS, help="Event rows in all, split over billing, audit and queries."),
+    ] = DEFAULT_DEMO_ROWS,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option("--as-of", formats=["%Y-%m-%d"], help="The day the anomalies happen (default: today, UTC)."),
+    ] = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Write synthetic gold tables modelled on Databricks system tables into --catalog.--schema.
+
+    Billing usage, audit log, query history, node utilisation, job runs, pipeline updates, streaming progress
+    and table quality metrics: 35 days ending with --as-of, replaced whole on every run.
+    The same --rows and --as-of give the same tables.
+    Anomalies on the as-of day make a documented subset of the pre-built rules fire (docs/catalog.md).
+    """
+    settings: Settings = ctx.obj
+    plan = DemoPlan(rows, (as_of or now()).date())
+    started = time.perf_counter()
+    with open_store(settings, require_tables=False) as store:
+        report = generate(store.engine, settings.namespace, plan, progress=output.info)
+    seconds = round(time.perf_counter() - started, 2)
+    if json_output:
+        triggered = sorted(catalog.expected_triggered())
+        output.emit_json({**report.to_dict(), "seconds": seconds, "expected_triggered": triggered})
+        return
+    _print_demo(report, seconds)
+
+
+def _print_demo(report: DemoReport, seconds: float) -> None:
+    output.table(
+        f"demo gold layer in {report.namespace}, as of {report.as_of.isoformat()}",
+        ("table", "rows"),
+        [(name, f"{count:,}") for name, count in report.table_rows.items()],
+    )
+    output.info(f"generated {report.total_rows:,} rows in {seconds:.2f} s")
+    triggered = ", ".join(sorted(catalog.expected_triggered()))
+    output.info(f"on {report.as_of.isoformat()} these pre-built rules fire: {triggered}; the others stay OK")
