@@ -139,8 +139,14 @@ def test_quickstart_runs_twice(cli: Cli) -> None:
     first = cli("quickstart")
     assert first.code == 0, first.stderr
     assert "demo data:" in first.stderr and "29 new" in first.stderr
+    assert "validate: 29 of 29 rules valid" in first.stderr
+    assert "Plan: 29 to create" in first.stdout and "outcomes: 29 created; success rate 100%" in first.stderr
+    assert "eval --notify: 13 of 29 rules triggered" in first.stderr and "13 skipped" in first.stderr
+    assert len(list((cli.home / "outbox").glob("*.eml"))) == 13
     second = cli("quickstart")
     assert second.code == 0
     assert "0 new, 29 already there" in second.stderr
+    assert "29 unchanged" in second.stdout and "notifications: none new" in second.stderr
+    assert len(list((cli.home / "outbox").glob("*.eml"))) == 13
     assert "COST-001" in second.stdout and "Every 15 minutes" in second.stdout
     assert len(cli("rules", "list", "--json").json()) == 29

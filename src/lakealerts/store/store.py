@@ -91,7 +91,8 @@ class Store:
         A rule equal to the stored one is not written, so its ``updated_at`` keeps meaning "last changed".
         """
         existing = self._existing_ids(ALERT_CONFIGURATIONS, "alert_id", [r.alert_id for r in rules])
-        stored = {s.rule.alert_id: s.rule for s in self.load_rules(existing)} if existing else {}
+        # A row broken by hand does not load; it counts as changed, so an import repairs it.
+        stored = {s.rule.alert_id: s.rule for s in self.load_rules(existing, problems=[])} if existing else {}
         changed = [rule for rule in rules if stored.get(rule.alert_id) != rule]
         values = [self._row(rule.model_dump(mode="python"), _RULE_USER_COLUMNS, now) for rule in changed]
         self._merge(ALERT_CONFIGURATIONS, "alert_id", _RULE_USER_COLUMNS, values)
