@@ -44,7 +44,7 @@ def http_recorder() -> Iterator[HttpRecorder]:
     recorder = HttpRecorder("")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the stdlib's naming
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
             recorder.requests.append(Request(self.path, dict(self.headers), json.loads(raw or b"null")))

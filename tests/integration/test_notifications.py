@@ -67,7 +67,8 @@ RULE = {
     "threshold_value_double": 5000,
     "notification_channels": ["ops@example.com", "slack", "teams", "hook", "pd", "broken"],
     "use_custom_template": True,
-    "custom_subject_template": "{{SEVERITY}} {{ALERT_NAME}}: {{QUERY_RESULT_VALUE}} {{ALERT_CONDITION}} {{ALERT_THRESHOLD}}",
+    "custom_subject_template": "{{SEVERITY}} {{ALERT_NAME}}: {{QUERY_RESULT_VALUE}} "
+                               "{{ALERT_CONDITION}} {{ALERT_THRESHOLD}}",
     "custom_body_template": "{{#QUERY_RESULT_ROWS}}{{name}}={{value}};{{/QUERY_RESULT_ROWS}} owner {{OWNER}}",
 }  # fmt: skip
 

@@ -66,9 +66,12 @@ def apply_plan(
 ) -> list[Outcome]:
     """Apply ``plan``; ``stored_ids`` (alert_id -> stored databricks id) keeps ids on skipped rules."""
     stored = stored_ids or {}
-    outcomes = [Outcome(u.alert_id, "unchanged", "UNCHANGED", u.databricks_alert_id) for u in plan.unchanged]
+    outcomes = [
+        Outcome(u.alert_id, "unchanged", "UNCHANGED", u.databricks_alert_id, u.display_name) for u in plan.unchanged
+    ]
     outcomes += [
-        Outcome(s.alert_id, "skip", s.status, stored.get(s.alert_id or ""), error=s.reason) for s in plan.skipped
+        Outcome(s.alert_id, "skip", s.status, stored.get(s.alert_id or ""), s.display_name, s.reason)
+        for s in plan.skipped
     ]
     if plan.create:
         remote.mkdirs(parent_path)

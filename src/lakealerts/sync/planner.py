@@ -71,6 +71,7 @@ class Delete:
 class Unchanged:
     alert_id: str
     databricks_alert_id: str
+    display_name: str | None = None  # written back, so the row keeps naming its alert
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class Skipped:
     alert_id: str | None
     reason: str
     status: str = "SKIPPED"  # SKIPPED (kept by the delete policy), INVALID or FAILED (count as failures)
+    display_name: str | None = None  # of the rule's existing alert, written back with INVALID / FAILED
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,8 @@ def _match(item: Desired, by_id: Mapping[str, AlertV2], in_folder: Mapping[str, 
 
 def _plan_one(plan: _Builder, item: Desired, existing: AlertV2 | None, parent_path: str, policy: DeletePolicy) -> None:
     if item.skip_reason is not None:
-        plan.skipped.append(Skipped(item.alert_id, item.skip_reason, item.skip_status))
+        name = existing.display_name if existing is not None else None
+        plan.skipped.append(Skipped(item.alert_id, item.skip_reason, item.skip_status, name))
     elif item.alert is None:
         if existing is not None:
             _retire(plan, item.alert_id, existing, policy, "rule is disabled")
@@ -182,7 +185,7 @@ def _plan_one(plan: _Builder, item: Desired, existing: AlertV2 | None, parent_pa
         if fields:
             plan.update.append(Update(item.alert_id, existing.id, item.alert, fields))
         else:
-            plan.unchanged.append(Unchanged(item.alert_id, existing.id))
+            plan.unchanged.append(Unchanged(item.alert_id, existing.id, existing.display_name))
 
 
 def _retire(plan: _Builder, alert_id: str | None, alert: AlertV2, policy: DeletePolicy, why: str) -> None:

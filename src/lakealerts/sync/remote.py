@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+import requests
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors.base import DatabricksError
 from databricks.sdk.service.settings import Config, NotificationDestination
@@ -23,6 +24,9 @@ T = TypeVar("T")
 _RETRIED_STATUS = (500, 502, 504)
 RETRIES = 3
 LIST_PAGE_SIZE = 1000
+# What a workspace call raises once the SDK's and our retries are spent: an API error, a transport error, or the
+# SDK's TimeoutError when its retry deadline passed.
+REMOTE_ERRORS: tuple[type[BaseException], ...] = (DatabricksError, requests.RequestException, TimeoutError)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from lakealerts.errors import RuleProblem
+from lakealerts.errors import RuleProblem, SetupError
 from lakealerts.model import StoredRule
 from lakealerts.secrets import SecretReader
 from lakealerts.store.store import Store
@@ -30,9 +30,14 @@ from lakealerts.sync.destinations import DestinationOutcome, sync_destinations
 from lakealerts.sync.mapping import MappingContext, MappingError, to_alert
 from lakealerts.sync.planner import Desired, Plan, build_plan
 from lakealerts.sync.policy import DEFAULT_CONCURRENCY, DEFAULT_PARENT_PATH, DeletePolicy
-from lakealerts.sync.remote import RemoteWorkspace
+from lakealerts.sync.remote import REMOTE_ERRORS, RemoteWorkspace
 from lakealerts.validate import validate_rules
 from lakealerts.validate.static import display_name
+
+
+class SyncAbortedError(SetupError):
+    """Raised when a call the whole run depends on (listing destinations or alerts, creating the folder) still
+    fails after the retries; the run's metrics row is written first. Per-rule failures never raise."""
 
 
 @dataclass(frozen=True)
@@ -80,24 +85,59 @@ def run_sync(
     secret_reader: SecretReader | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> SyncResult:
-    """Destinations first, then alerts; every step's failure is an outcome, never a lost run."""
+    """Destinations first, then alerts; a rule's or destination's failure is its outcome, never a lost run.
+
+    Raises :class:`SyncAbortedError` (after recording the metrics row) when the workspace cannot be listed.
+    """
     say = progress or (lambda _message: None)
     run_id, started, started_clock = str(uuid.uuid4()), clock(), time.perf_counter()
-    stored_destinations = store.load_destinations()
-    say(f"syncing {len(stored_destinations)} destinations")
-    destination_outcomes = sync_destinations(
-        stored_destinations, remote, env, secret_reader=secret_reader, dry_run=options.dry_run
-    )
-    if not options.dry_run:
-        write_destination_ids(store, {d.destination_id: d.databricks_destination_id for d in destination_outcomes})
-    result = SyncResult(run_id, options.dry_run, Plan(), destinations=destination_outcomes)
-    if options.include_rules:
-        ids = {
-            d.destination_id: d.databricks_destination_id for d in destination_outcomes if d.databricks_destination_id
-        }
-        _sync_rules(store, remote, options, result, ids, say, clock)
-    _record(store, options, result, started, clock(), time.perf_counter() - started_clock, remote)
+    first_call = len(remote.log.latencies_ms)  # a RemoteWorkspace may serve several runs: count only this one's
+    result = SyncResult(run_id, options.dry_run, Plan())
+    try:
+        _sync_destinations(store, remote, options, result, env, secret_reader, say)
+        if options.include_rules:
+            _sync_rules(store, remote, options, result, _destination_ids(result), say, clock)
+    except REMOTE_ERRORS as error:
+        aborted = f"{type(error).__name__}: {error}"
+        _record(store, options, result, started, clock(), time.perf_counter() - started_clock,
+                remote.log.latencies_ms[first_call:], aborted)  # fmt: skip
+        raise SyncAbortedError(
+            f"sync {run_id} stopped: a workspace call failed: {aborted}",
+            hint="check the host, the token (DATABRICKS_TOKEN or --profile) and the network, then sync again: "
+            "the next run adopts whatever this one created",
+        ) from error
+    _record(store, options, result, started, clock(), time.perf_counter() - started_clock,
+            remote.log.latencies_ms[first_call:])  # fmt: skip
     return result
+
+
+def _sync_destinations(
+    store: Store,
+    remote: RemoteWorkspace,
+    options: SyncOptions,
+    result: SyncResult,
+    env: Mapping[str, str],
+    secret_reader: SecretReader | None,
+    say: Callable[[str], None],
+) -> None:
+    stored = store.load_destinations()
+    say(f"syncing {len(stored)} destinations")
+    result.destinations = sync_destinations(stored, remote, env, secret_reader=secret_reader, dry_run=options.dry_run)
+    if not options.dry_run:
+        write_destination_ids(store, {d.destination_id: d.databricks_destination_id for d in result.destinations})
+
+
+def _destination_ids(result: SyncResult) -> dict[str, str]:
+    """Our destination id -> Databricks id, for the rule mapping.
+
+    A dry run creates nothing, so a destination it would (re)create gets a placeholder id: its rules plan as
+    they will deploy, instead of failing for want of an id.
+    """
+    ids = {d.destination_id: d.databricks_destination_id for d in result.destinations if d.databricks_destination_id}
+    for planned in result.destinations:
+        if planned.status == "PLANNED" and planned.action in ("create", "recreate"):
+            ids[planned.destination_id] = f"(to be created: {planned.destination_id})"
+    return ids
 
 
 def _sync_rules(
@@ -194,11 +234,12 @@ def _write_back(outcome: Outcome) -> RuleWriteBack:
 
 def _record(
     store: Store, options: SyncOptions, result: SyncResult, started: datetime, ended: datetime, seconds: float,
-    remote: RemoteWorkspace,
+    latencies_ms: list[float], aborted: str | None = None,
 ) -> None:  # fmt: skip
     outcomes = [o for o in result.outcomes if o.alert_id is not None and o.status != "SKIPPED"]
-    average, maximum, minimum, p95 = latency_stats(remote.log.latencies_ms)
-    errors = [f"{o.alert_id}: {o.error}" for o in outcomes if o.status not in SUCCESS_STATUSES]
+    average, maximum, minimum, p95 = latency_stats(latencies_ms)
+    errors = [f"run stopped: {aborted}"] if aborted else []
+    errors += [f"{o.alert_id}: {o.error}" for o in outcomes if o.status not in SUCCESS_STATUSES]
     errors += [f"destination {d.destination_id}: {d.error}" for d in result.destinations if d.status == "FAILED"]
     plan = result.plan
     record_metrics(
