@@ -152,3 +152,13 @@ def test_plan_json_and_text_shapes() -> None:
 def test_changed_fields_ignores_output_only_fields() -> None:
     alert = to_alert(make_rule(), CONTEXT)
     assert changed_fields(alert, deployed(alert, "id-1", update_time="2030-01-01T00:00:00Z")) == ()
+
+
+def test_trashed_alerts_are_gone_and_folder_spellings_match() -> None:
+    alert = to_alert(make_rule(), CONTEXT)
+    trashed = deployed(alert, "id-1", lifecycle_state="DELETED")
+    plan = build_plan([Desired("BASE-1", alert, "id-1")], [trashed], FOLDER, DeletePolicy.trash)
+    assert [c.alert_id for c in plan.create] == ["BASE-1"] and not plan.delete
+    spelled = deployed(alert, "id-2", parent_path="/Shared/lakealerts/")
+    plan = build_plan([Desired("BASE-1", alert, "id-2")], [spelled], FOLDER, DeletePolicy.trash)
+    assert [u.alert_id for u in plan.unchanged] == ["BASE-1"] and plan.is_empty

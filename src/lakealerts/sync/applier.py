@@ -17,7 +17,7 @@ import requests
 from databricks.sdk.errors import NotFound, ResourceAlreadyExists
 from databricks.sdk.service.sql import AlertV2
 
-from lakealerts.sync.planner import Create, Delete, Plan, Update, changed_fields
+from lakealerts.sync.planner import Create, Delete, Plan, Update, changed_fields, same_folder
 from lakealerts.sync.policy import DEFAULT_CONCURRENCY
 from lakealerts.sync.remote import RemoteWorkspace
 
@@ -137,7 +137,7 @@ def _adopt(remote: RemoteWorkspace, lost: list[_LostCreate], parent_path: str) -
         listing = remote.list_alerts()
     except Exception as error:
         return [_lost_failure(item, f"{item.reason}; listing to adopt it failed: {_message(error)}") for item in lost]
-    in_folder = {a.display_name: a for a in listing if a.parent_path == parent_path and a.id}
+    in_folder = {a.display_name: a for a in listing if same_folder(a.parent_path, parent_path) and a.id}
     return [_adopt_one(remote, item, in_folder.get(item.create.alert.display_name)) for item in lost]
 
 

@@ -145,8 +145,9 @@ def build_plan(
 ) -> Plan:
     """Compare what the rules want with what the workspace has. ``current`` may span the whole workspace;
     only alerts inside ``parent_path`` are matched by name or considered for deletion."""
-    by_id = {alert.id: alert for alert in current if alert.id}
-    in_folder = {alert.display_name: alert for alert in current if alert.parent_path == parent_path and alert.id}
+    live = [alert for alert in current if alert.id and not _is_deleted(alert)]
+    by_id = {alert.id: alert for alert in live if alert.id}
+    in_folder = {alert.display_name: alert for alert in live if same_folder(alert.parent_path, parent_path)}
     claimed: set[str] = set()
     plan = _Builder()
     for item in sorted(desired, key=lambda d: d.alert_id):
@@ -158,6 +159,22 @@ def build_plan(
         if alert.id not in claimed:
             _retire(plan, None, alert, delete_policy, "no rule claims this alert")
     return plan.freeze()
+
+
+def same_folder(left: str | None, right: str | None) -> bool:
+    """Workspace paths name the same folder with or without the ``/Workspace`` prefix or a trailing slash."""
+    return _folder(left) == _folder(right)
+
+
+def _folder(path: str | None) -> str:
+    text = (path or "").rstrip("/")
+    return text.removeprefix("/Workspace") if text.startswith("/Workspace/") else text
+
+
+def _is_deleted(alert: AlertV2) -> bool:
+    """A trashed alert is gone for sync: it may still be fetched by id, but it is no longer deployed."""
+    state = alert.lifecycle_state
+    return state is not None and str(getattr(state, "value", state)) in ("DELETED", "TRASHED")
 
 
 def _match(item: Desired, by_id: Mapping[str, AlertV2], in_folder: Mapping[str, AlertV2]) -> AlertV2 | None:
@@ -176,7 +193,7 @@ def _plan_one(plan: _Builder, item: Desired, existing: AlertV2 | None, parent_pa
             _retire(plan, item.alert_id, existing, policy, "rule is disabled")
     elif existing is None or not existing.id:
         plan.create.append(Create(item.alert_id, item.alert))
-    elif existing.parent_path != parent_path:
+    elif not same_folder(existing.parent_path, parent_path):
         # parent_path is create-only: moving folders is delete + create.
         plan.delete.append(Delete(item.alert_id, existing.id, existing.display_name or "", purge=False))
         plan.create.append(Create(item.alert_id, item.alert))
