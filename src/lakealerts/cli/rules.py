@@ -23,6 +23,7 @@ class ExportFormat(StrEnum):
 
     yaml = "yaml"
     json = "json"
+    bundle = "bundle"
 
 
 @rules_app.command("list")
@@ -111,16 +112,35 @@ def import_command(
 @rules_app.command("export")
 def export_rules(
     ctx: typer.Context,
-    format_: Annotated[ExportFormat, typer.Option("--format", help="yaml (default) or json.")] = ExportFormat.yaml,
+    format_: Annotated[
+        ExportFormat,
+        typer.Option("--format", help="yaml (default), json, or bundle (resources.alerts of an asset bundle)."),
+    ] = ExportFormat.yaml,
     output_file: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    warehouse_id: Annotated[
+        str, typer.Option("--warehouse-id", help="With --format bundle: the SQL warehouse of the alerts.")
+    ] = "${var.warehouse_id}",
 ) -> None:
-    """Export the stored rules as a file `rules import` reads back (user columns only)."""
-    with open_store(ctx.obj) as store:
+    """Export the stored rules as a file `rules import` reads back (user columns only), or with
+    `--format bundle` as `resources.alerts` YAML for `databricks bundle deploy` (enabled, valid rules only).
+    """
+    settings: Settings = ctx.obj
+    with open_store(settings) as store:
         stored = store.load_rules()
-    documents = [s.rule.model_dump(mode="json") for s in stored]
-    text = dump_yaml(documents) if format_ is ExportFormat.yaml else dump_json(documents) + "\n"
+        destinations = store.load_destinations() if format_ is ExportFormat.bundle else []
+    if format_ is ExportFormat.bundle:
+        from lakealerts.bundle_export import export_bundle  # imports the SDK: only for this format
+
+        export = export_bundle(stored, destinations, settings.namespace, warehouse_id)
+        for alert_id, reason in export.skipped:
+            output.info(f"skipped {alert_id}: {reason}")
+        text, count = export.to_yaml(), export.alert_count
+    else:
+        documents = [s.rule.model_dump(mode="json") for s in stored]
+        text = dump_yaml(documents) if format_ is ExportFormat.yaml else dump_json(documents) + "\n"
+        count = len(documents)
     if output_file is None:
         typer.echo(text, nl=False)
     else:
         output_file.write_text(text, encoding="utf-8")
-        output.info(f"wrote {len(documents)} rules to {output_file}")
+        output.info(f"wrote {count} rules to {output_file}")

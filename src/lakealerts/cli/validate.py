@@ -9,6 +9,8 @@ import typer
 
 from lakealerts.cli import output
 from lakealerts.cli.common import JsonFlag, now
+from lakealerts.cli.sync import Host, Profile
+from lakealerts.engines.base import Engine
 from lakealerts.errors import RuleProblem
 from lakealerts.findings import Finding
 from lakealerts.settings import Settings
@@ -23,9 +25,17 @@ def validate(
         list[str] | None, typer.Option("--rule", help="Check only this alert_id (repeatable); default: all rules.")
     ] = None,
     json_output: JsonFlag = False,
+    warehouse_id: Annotated[
+        str | None,
+        typer.Option("--warehouse-id", help="Run the engine checks on this SQL warehouse instead of DuckDB."),
+    ] = None,
+    host: Host = None,
+    profile: Profile = None,
 ) -> None:
     """Validate rules: static checks (template, read-only SQL, threshold, channels, schedule, names), then
     EXPLAIN and output columns on the engine. Results go to alert_validation_results.
+
+    With --warehouse-id the engine checks run on that SQL warehouse (auth as for `sync`); rules and results stay local.
 
     Exit 0 when every checked rule is valid, 1 when any is invalid, 2 for an unknown --rule id.
     Findings are listed in docs/findings.md with how to fix each.
@@ -41,7 +51,7 @@ def validate(
             [s.rule for s in chosen],
             destinations,
             settings.namespace,
-            store.engine,
+            _checks_engine(store.engine, warehouse_id, host, profile),
             all_rules=[s.rule for s in everything],
         )
         report.results += [_stored_problem(p) for p in problems if not rule or p.rule_id in rule]
@@ -49,6 +59,16 @@ def validate(
     _print(report, run_id, json_output)
     if not report.all_valid:
         raise typer.Exit(1)
+
+
+def _checks_engine(local: Engine, warehouse_id: str | None, host: str | None, profile: str | None) -> Engine:
+    """The engine of the EXPLAIN/output-column checks: the local store's, or the given SQL warehouse."""
+    if not warehouse_id:
+        return local
+    from lakealerts.engines.warehouse import WarehouseEngine  # imports the SDK: only when asked for
+    from lakealerts.sync.client import workspace_client
+
+    return WarehouseEngine(workspace_client(host, profile, 60.0), warehouse_id)
 
 
 def _stored_problem(problem: RuleProblem) -> RuleValidation:

@@ -31,9 +31,9 @@ from databricks.sdk.service.sql import (
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from lakealerts.engines.base import QueryResult
+from lakealerts.engines.base import Column, QueryResult
 from lakealerts.engines.duckdb import DuckDBEngine
-from lakealerts.errors import LakeAlertsError, StoreLockedError
+from lakealerts.errors import EngineError, LakeAlertsError, StoreLockedError
 from lakealerts.sql.identifiers import quote
 from lakealerts.sql.readonly import DIALECT, check_read_only
 from lakealerts.standin.errors import invalid, not_found
@@ -166,7 +166,9 @@ class StatementRunner:
         return result
 
     def _run(self, request: ExecuteStatementBody) -> QueryResult:
-        findings = check_read_only(request.statement, field="statement")
+        explained = _EXPLAIN.match(request.statement)
+        statement = explained.group(1) if explained else request.statement
+        findings = check_read_only(statement, field="statement")
         if findings:
             first = findings[0]
             state = "42601" if first.code == "SQL_PARSE_ERROR" else "0A000"
@@ -179,14 +181,14 @@ class StatementRunner:
                 f"only '{self._catalog}' ({self._store_path.name})",
                 "42704",
             )
-        sql = bind_parameters(request.statement, request.parameters or [])
-        return self._query(sql, request.schema)
+        sql = bind_parameters(statement, request.parameters or [])
+        return self._query(sql, request.schema, explain=explained is not None)
 
-    def _query(self, sql: str, schema: str | None) -> QueryResult:
+    def _query(self, sql: str, schema: str | None, *, explain: bool = False) -> QueryResult:
         with self._engine_lock:
-            return self._query_once(sql, schema)
+            return self._query_once(sql, schema, explain)
 
-    def _query_once(self, sql: str, schema: str | None) -> QueryResult:
+    def _query_once(self, sql: str, schema: str | None, explain: bool) -> QueryResult:
         try:
             engine = DuckDBEngine.open(self._store_path, self._catalog, lock_timeout=self._lock_timeout, read_only=True)
         except StoreLockedError as exc:
@@ -197,7 +199,7 @@ class StatementRunner:
             try:
                 if schema:
                     engine.execute(f"USE {quote(self._catalog)}.{quote(schema)}")
-                return engine.execute(sql)
+                return _explain(engine, sql) if explain else engine.execute(sql)
             except LakeAlertsError as exc:
                 raise StatementFailedError(exc.message) from exc
 
@@ -206,6 +208,19 @@ class StatementRunner:
             self._results[statement_id] = response
             while len(self._results) > _KEEP_RESULTS:
                 self._results.popitem(last=False)
+
+
+# ``EXPLAIN [EXTENDED|FORMATTED|COST|CODEGEN] <query>``: a warehouse answers with the plan, so does the stand-in.
+_EXPLAIN = re.compile(r"^\s*EXPLAIN\s+(?:(?:EXTENDED|FORMATTED|COST|CODEGEN)\s+)?(.*)$", re.IGNORECASE | re.DOTALL)
+
+
+def _explain(engine: DuckDBEngine, sql: str) -> QueryResult:
+    """The plan as one ``plan`` row; a query that does not analyse answers as a warehouse does, in the row."""
+    try:
+        plan = "== Physical Plan ==\n" + engine.explain(sql)
+    except EngineError as exc:
+        plan = "Error occurred during query planning: \n" + exc.message
+    return QueryResult((Column("plan", "STRING"),), ((plan,),))
 
 
 def _parameter_values(parameters: Sequence[StatementParameterListItem]) -> dict[str, exp.Expression]:

@@ -1,0 +1,330 @@
+"""The bundle's jobs as library calls: one function per atomic job, called by its notebook with widget values.
+
+Every function takes an engine (the port: Spark in a notebook, DuckDB in tests) and the job's parameters as
+the notebook's widgets give them — text. Names are validated before any SQL is written; "bool-ish" text
+(``true``/``false``, ``yes``/``no``, ``1``/``0``) becomes a bool; anything else is a :class:`UsageError`
+naming the widget. Each returns a small status dict that the notebook hands to ``dbutils.notebook.exit``.
+
+A job fails only on environment errors (raised as they are) or when a success rate falls below its threshold
+(:class:`JobFailedError`). Invalid rules are findings: the validation job records them and succeeds; the
+deploy job skips them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from lakealerts.catalog.seeding import default_destination, seed_catalog
+from lakealerts.engines.base import Engine
+from lakealerts.errors import LakeAlertsError, RuleProblem, SetupError, UsageError
+from lakealerts.findings import Finding
+from lakealerts.secrets import SecretReader
+from lakealerts.settings import current_user
+from lakealerts.sql.identifiers import Namespace
+from lakealerts.store.store import Store
+from lakealerts.store.tables import ALERT_CONFIGURATIONS
+from lakealerts.store.validation_results import record_validation
+from lakealerts.sync.policy import DEFAULT_PARENT_PATH, DEFAULT_SUCCESS_THRESHOLD, DeletePolicy
+from lakealerts.validate import RuleValidation, validate_rules
+
+if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
+
+    from lakealerts.sync.run import SyncOptions, SyncResult
+
+Clock = Callable[[], datetime]
+_TRUE = frozenset({"true", "t", "yes", "y", "1", "on"})
+_FALSE = frozenset({"false", "f", "no", "n", "0", "off", ""})
+_WAREHOUSE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+_LISTED = 20  # ids listed in a status; the tables hold the rest
+# Outcomes that are not failures of the run (invalid rules are counted on their own).
+_NOT_FAILED = frozenset({"CREATED", "UPDATED", "UNCHANGED", "DELETED", "SKIPPED", "INVALID"})
+
+
+class JobFailedError(LakeAlertsError):
+    """Raised when a job's success rate is below its threshold; ``status`` is what the job would have returned."""
+
+    def __init__(self, message: str, status: dict[str, Any]) -> None:
+        super().__init__(message, hint="see the rule outcomes in alert_configurations and alert_sync_metrics")
+        self.status = status
+
+
+def utc_now() -> datetime:
+    """The jobs' clock (notebooks are entry points, like the CLI: the one place that reads the time)."""
+    return datetime.now(UTC)
+
+
+# --- the jobs ----------------------------------------------------------------------------------------------
+
+
+def setup_tables(engine: Engine, catalog: str, gold_schema: str, *, user: str | None = None) -> dict[str, Any]:
+    """``alerting_tables_job``: create the schema and every table; add columns missing from older versions."""
+    store = _store(engine, catalog, gold_schema, user)
+    report = store.init()
+    return _status("tables", store, created_tables=report.created_tables, added_columns=report.added_columns)
+
+
+def seed_rules(
+    engine: Engine,
+    catalog: str,
+    gold_schema: str,
+    force: str | bool = "false",
+    email: str = "",
+    *,
+    user: str | None = None,
+    clock: Clock = utc_now,
+) -> dict[str, Any]:
+    """``alerting_seed_job``: the 29 pre-built rules (missing ones, or all with ``force``) and ``default_email``."""
+    restore, address = parse_bool(force, "force"), str(email).strip() or None
+    if address is not None:
+        default_destination(address)  # UsageError for a widget value that is no address, before any SQL
+    store = _store(engine, catalog, gold_schema, user)
+    store.init()
+    report = seed_catalog(store, clock(), force=restore, email=address)
+    return _status(
+        "seed",
+        store,
+        inserted=len(report.inserted),
+        restored=len(report.restored),
+        unchanged=len(report.unchanged),
+        destination=report.destination,
+    )
+
+
+def validate_rules_job(
+    engine: Engine, catalog: str, gold_schema: str, *, user: str | None = None, clock: Clock = utc_now
+) -> dict[str, Any]:
+    """``alerting_validation_job``: check every rule (static, then on the engine) and record the results.
+
+    Invalid rules are findings, not a failure: the job succeeds and names them.
+    """
+    store = _existing_store(engine, catalog, gold_schema, user)
+    problems: list[RuleProblem] = []
+    rules = [stored.rule for stored in store.load_rules(problems=problems)]
+    destinations = [stored.destination for stored in store.load_destinations()]
+    report = validate_rules(rules, destinations, store.namespace, engine)
+    report.results += [_unreadable(problem) for problem in problems]
+    run_id = str(uuid.uuid4())
+    record_validation(store, run_id, report, clock())
+    invalid = sorted(report.invalid_ids)
+    return _status(
+        "validation",
+        store,
+        run_id=run_id,
+        checked=len(report.results),
+        valid=len(report.results) - len(invalid),
+        invalid=len(invalid),
+        invalid_ids=invalid[:_LISTED],
+    )
+
+
+def sync_notifications(
+    engine: Engine,
+    catalog: str,
+    gold_schema: str,
+    dry_run: str | bool = "false",
+    min_success_rate: str | float = str(DEFAULT_SUCCESS_THRESHOLD),
+    *,
+    client: WorkspaceClient | None = None,
+    secret_reader: SecretReader | None = None,
+    env: Mapping[str, str] | None = None,
+    user: str | None = None,
+    clock: Clock = utc_now,
+) -> dict[str, Any]:
+    """``alerting_notifications_job``: sync notification destinations only (secrets resolved just before use).
+
+    Fails when fewer than ``min_success_rate`` of the destinations synced.
+    """
+    from lakealerts.sync.run import SyncOptions
+
+    dry, threshold = parse_bool(dry_run, "dry_run"), parse_rate(min_success_rate, "min_success_rate")
+    store = _existing_store(engine, catalog, gold_schema, user)
+    options = SyncOptions("unused", dry_run=dry, include_rules=False)
+    result = _sync(store, client or _default_client(), options, env, secret_reader, clock)
+    failed = sorted(d.destination_id for d in result.destinations if d.status == "FAILED")
+    total = len(result.destinations)
+    rate = 1.0 if not total else (total - len(failed)) / total
+    status = _status("notifications", store, run_id=result.run_id, dry_run=dry, destinations=total,
+                     failed=len(failed), failed_ids=failed[:_LISTED], success_rate=rate)  # fmt: skip
+    return _checked(status, rate, threshold)
+
+
+def deploy_alerts(
+    engine: Engine,
+    catalog: str,
+    gold_schema: str,
+    warehouse_id: str,
+    dry_run: str | bool = "false",
+    delete_policy: str = DeletePolicy.keep.value,
+    parent_path: str = DEFAULT_PARENT_PATH,
+    min_success_rate: str | float = str(DEFAULT_SUCCESS_THRESHOLD),
+    *,
+    client: WorkspaceClient | None = None,
+    secret_reader: SecretReader | None = None,
+    env: Mapping[str, str] | None = None,
+    user: str | None = None,
+    clock: Clock = utc_now,
+) -> dict[str, Any]:
+    """``alerting_deploy_job``: destinations, then every valid rule to SQL Alerts V2; invalid rules are skipped.
+
+    Fails when the success rate is below ``min_success_rate``. ``dry_run`` plans and records only metrics.
+    """
+    from lakealerts.sync.client import warehouse_for
+    from lakealerts.sync.run import SyncOptions
+
+    dry, threshold = parse_bool(dry_run, "dry_run"), parse_rate(min_success_rate, "min_success_rate")
+    policy, folder = parse_delete_policy(delete_policy), parse_parent_path(parent_path)
+    given_warehouse = parse_warehouse_id(warehouse_id)
+    store = _existing_store(engine, catalog, gold_schema, user)
+    workspace = client or _default_client()
+    options = SyncOptions(warehouse_for(workspace, given_warehouse), folder, policy, dry)
+    result = _sync(store, workspace, options, env, secret_reader, clock)
+    return _checked(_deploy_status(store, result), result.success_rate, threshold)
+
+
+def _sync(
+    store: Store,
+    client: WorkspaceClient,
+    options: SyncOptions,
+    env: Mapping[str, str] | None,
+    secret_reader: SecretReader | None,
+    clock: Clock,
+) -> SyncResult:
+    """One sync run; secrets come from ``env`` (default: the process environment) and the notebook's reader."""
+    from lakealerts.sync.remote import RemoteWorkspace
+    from lakealerts.sync.run import run_sync
+
+    environment = os.environ if env is None else env
+    return run_sync(store, RemoteWorkspace(client), options, clock=clock, env=environment, secret_reader=secret_reader)
+
+
+def _deploy_status(store: Store, result: SyncResult) -> dict[str, Any]:
+    """The deploy job's status: the plan's counts, the failed rules and the success rate."""
+    plan = result.plan
+    failed = sorted(o.alert_id for o in result.outcomes if o.alert_id and o.status not in _NOT_FAILED)
+    return _status(
+        "deploy", store, run_id=result.run_id, dry_run=result.dry_run, create=len(plan.create),
+        update=len(plan.update), delete=len(plan.delete), unchanged=len(plan.unchanged), skipped=len(plan.skipped),
+        invalid=sum(1 for s in plan.skipped if s.status == "INVALID"), failed=len(failed),
+        failed_ids=failed[:_LISTED], success_rate=result.success_rate,
+    )  # fmt: skip
+
+
+# --- widget values -----------------------------------------------------------------------------------------
+
+
+def parse_bool(value: str | bool, widget: str) -> bool:
+    """A widget's bool-ish text as a bool (true/false, yes/no, 1/0, on/off; empty is false)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise UsageError(f"widget {widget} must be true or false, got {value!r}", hint=f"set {widget} to true or false")
+
+
+def parse_rate(value: str | float, widget: str) -> float:
+    """A success-rate threshold between 0 and 1."""
+    try:
+        rate = float(value)
+    except (TypeError, ValueError):
+        rate = -1.0
+    if not 0.0 <= rate <= 1.0:
+        raise UsageError(f"widget {widget} must be a number from 0 to 1, got {value!r}", hint=f"e.g. {widget}=0.9")
+    return rate
+
+
+def parse_delete_policy(value: str) -> DeletePolicy:
+    """``keep``, ``trash`` or ``purge`` (any case)."""
+    try:
+        return DeletePolicy(str(value).strip().lower())
+    except ValueError:
+        choices = ", ".join(p.value for p in DeletePolicy)
+        raise UsageError(f"widget delete_policy must be one of {choices}, got {value!r}", hint="use keep") from None
+
+
+def parse_warehouse_id(value: str) -> str | None:
+    """A warehouse id (letters, digits, ``_``/``-``), or None when empty."""
+    text = str(value or "").strip()
+    if text and not _WAREHOUSE_ID.fullmatch(text):
+        raise UsageError(
+            f"widget warehouse_id is not a SQL warehouse id: {value!r}",
+            hint="use the id from the warehouse's URL or connection details",
+        )
+    return text or None
+
+
+def parse_parent_path(value: str) -> str:
+    """An absolute workspace folder without ``..`` (alerts outside it are never touched)."""
+    text = str(value or "").strip().rstrip("/")
+    if not text.startswith("/") or ".." in text.split("/"):
+        raise UsageError(
+            f"widget parent_path must be an absolute workspace folder, got {value!r}",
+            hint=f"e.g. {DEFAULT_PARENT_PATH}",
+        )
+    return text
+
+
+# --- helpers -----------------------------------------------------------------------------------------------
+
+
+def _store(engine: Engine, catalog: str, gold_schema: str, user: str | None) -> Store:
+    """A store on ``catalog.gold_schema`` (both validated identifiers) acting as ``user``."""
+    namespace = Namespace(str(catalog).strip(), str(gold_schema).strip())
+    who = user or _engine_user(engine) or current_user()
+    return Store(engine, namespace, who)
+
+
+def _existing_store(engine: Engine, catalog: str, gold_schema: str, user: str | None) -> Store:
+    store = _store(engine, catalog, gold_schema, user)
+    namespace = store.namespace
+    if engine.table_columns(namespace.catalog, namespace.schema, ALERT_CONFIGURATIONS.name) is None:
+        raise SetupError(
+            f"no lakealerts tables in {namespace.catalog}.{namespace.schema}",
+            hint="run alerting_tables_job (or the orchestrator) first, with the same catalog and gold_schema",
+        )
+    return store
+
+
+def _engine_user(engine: Engine) -> str | None:
+    """The engine's idea of who runs it (Spark: ``current_user()``), when it has one."""
+    who = getattr(engine, "current_user", None)
+    return who() if callable(who) else None
+
+
+def _default_client() -> WorkspaceClient:
+    """Inside Databricks the SDK authenticates as the job's identity by itself."""
+    from lakealerts.sync.client import workspace_client
+
+    return workspace_client(None, None, 60.0)
+
+
+def _unreadable(problem: RuleProblem) -> RuleValidation:
+    """A row the model rejects (edited by hand) is an invalid rule, recorded like the others."""
+    return RuleValidation(
+        problem.rule_id or "<no id>", [Finding("RULE_INVALID", problem.field, problem.message, problem.hint)]
+    )
+
+
+def _status(job: str, store: Store, **details: Any) -> dict[str, Any]:
+    return {
+        "job": job,
+        "status": "SUCCEEDED",
+        "namespace": f"{store.namespace.catalog}.{store.namespace.schema}",
+        **details,
+    }
+
+
+def _checked(status: dict[str, Any], rate: float, threshold: float) -> dict[str, Any]:
+    """The status, or JobFailedError when the success rate is below the threshold."""
+    if rate < threshold:
+        failed = {**status, "status": "FAILED"}
+        raise JobFailedError(f"{status['job']}: success rate {rate:.0%} is below {threshold:.0%}: {failed}", failed)
+    return status

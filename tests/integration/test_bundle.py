@@ -1,0 +1,230 @@
+"""The asset bundle (issue 9): every file validates against the reference bundle schema, each notebook belongs to
+exactly one atomic job and calls the library with exactly that job's parameters, the orchestrator's graph is
+tables -> seed & notifications -> validation -> deploy, and `rules export --format bundle` validates too.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import yaml
+
+from lakealerts import jobs as job_functions
+from lakealerts.bundle_export import export_bundle
+from lakealerts.catalog import load_rules
+from lakealerts.catalog.seeding import seed_catalog
+from lakealerts.engines.duckdb import DuckDBEngine
+from lakealerts.sql.identifiers import Namespace
+from lakealerts.store.store import Store
+from tests.bundle_files import (
+    ALERT_DEFINITION,
+    ATOMIC_JOBS,
+    BUNDLE_ROOT_FILE,
+    NOTEBOOK_DIR,
+    ORCHESTRATOR,
+    ROOT,
+    bundle_files,
+    job_parameters,
+    jobs,
+    load,
+    notebook_call,
+    notebook_of,
+    schema_errors,
+)
+from tests.conftest import Cli
+
+pytestmark = pytest.mark.integration
+NAMESPACE = Namespace("monitoring", "gold")
+# Arguments a notebook passes besides its widgets: the notebook's own services.
+INJECTED = {"secret_reader"}
+
+
+@pytest.mark.parametrize("path", bundle_files(), ids=lambda p: p.name)
+def test_bundle_file_validates_against_the_reference_schema(path: Any) -> None:
+    assert schema_errors(load(path)) == []
+
+
+def test_the_schema_check_catches_what_bundle_validate_would() -> None:
+    """The validator is live: a misspelt key and a wrong type are reported, with where they are."""
+
+    def job(**settings: Any) -> dict[str, Any]:
+        return {"bundle": {"name": "x"}, "resources": {"jobs": {"x": {"name": "x", **settings}}}}
+
+    assert schema_errors(job(timeout_second=10)) == [
+        "resources/jobs/x: Additional properties are not allowed ('timeout_second' was unexpected)"
+    ]
+    assert schema_errors(job(max_concurrent_runs="one")) == [
+        "resources/jobs/x/max_concurrent_runs: 'one' is not of type 'integer'"
+    ]
+
+
+def test_root_names_the_bundle_its_targets_variables_and_the_wheel() -> None:
+    root = load(BUNDLE_ROOT_FILE)
+    assert root["bundle"]["name"] == "lakealerts"
+    assert root["include"] == ["resources/alerting/*.yml"]
+    assert root["targets"]["dev"] == {**root["targets"]["dev"], "mode": "development", "default": True}
+    assert root["targets"]["prod"]["mode"] == "production"
+    assert {"catalog", "gold_schema", "warehouse_id"} <= set(root["variables"])
+    (artifact,) = root["artifacts"].values()
+    assert artifact["type"] == "whl" and "--wheel" in artifact["build"]
+    assert (ROOT / artifact["path"] / "pyproject.toml").exists()
+
+
+def test_every_reference_to_a_variable_is_declared() -> None:
+    declared = set(load(BUNDLE_ROOT_FILE)["variables"])
+    used = {m for path in bundle_files() for m in re.findall(r"\$\{var\.([\w-]+)\}", path.read_text())}
+    assert used <= declared
+
+
+def test_the_jobs_are_the_five_atomic_ones_and_the_orchestrator() -> None:
+    assert set(jobs()) == {*ATOMIC_JOBS, ORCHESTRATOR}
+    for key, (path, _job) in jobs().items():
+        assert path.stem == key, "one job per file, named after the job"
+
+
+@pytest.mark.parametrize("job", ATOMIC_JOBS)
+def test_atomic_job_runs_one_notebook_in_a_serverless_environment_with_the_wheel(job: str) -> None:
+    path, settings = jobs()[job]
+    (environment,) = settings["environments"]
+    (task,) = settings["tasks"]
+    assert task["environment_key"] == environment["environment_key"]
+    assert environment["spec"]["environment_version"]
+    (wheel,) = environment["spec"]["dependencies"]
+    # Bundles resolve a local library path relative to the file that names it: here the repository's dist/.
+    assert (path.parent / wheel).resolve() == (ROOT / "dist" / "*.whl").resolve()
+    assert settings["tags"]["job_level"] == "atomic" and settings["tags"]["project"] == "lakealerts"
+    assert settings["timeout_seconds"] > 0 and task["timeout_seconds"] > 0
+    assert notebook_of(job).exists()
+
+
+def test_each_notebook_is_used_by_exactly_one_atomic_job() -> None:
+    used = [notebook_of(job) for job in ATOMIC_JOBS]
+    assert sorted(used) == sorted(path.resolve() for path in NOTEBOOK_DIR.glob("*.py"))
+    assert len(set(used)) == len(used)
+
+
+@pytest.mark.parametrize("job", ATOMIC_JOBS)
+def test_notebook_is_widgets_then_one_library_call_then_an_exit(job: str) -> None:
+    path = notebook_of(job)
+    text = path.read_text(encoding="utf-8")
+    cells = text.split("\n# COMMAND ----------\n")
+    assert text.startswith("# Databricks notebook source\n")
+    assert cells[-1].strip() == "dbutils.notebook.exit(json.dumps(status))"
+    call = notebook_call(path)
+    # The job's parameters are the notebook's widgets, and the notebook hands each of them to the function.
+    assert set(call.widgets) == set(job_parameters(job))
+    assert set(call.keywords) - INJECTED == set(call.widgets)
+    signature = inspect.signature(getattr(job_functions, call.function))
+    assert set(call.keywords) <= set(signature.parameters)
+
+
+def test_deploy_job_parameters_default_to_a_real_run_that_keeps_retired_alerts() -> None:
+    parameters = job_parameters("alerting_deploy_job")
+    assert parameters["dry_run"] == "false"
+    assert parameters["delete_policy"] == "keep"
+    assert parameters["warehouse_id"]  # from --var warehouse_id=…
+
+
+def test_orchestrator_chains_the_atomic_jobs_tables_seed_and_notifications_validation_deploy() -> None:
+    _path, orchestrator = jobs()[ORCHESTRATOR]
+    tasks = {task["task_key"]: task for task in orchestrator["tasks"]}
+    edges = {(key, dep["task_key"]) for key, task in tasks.items() for dep in task.get("depends_on", [])}
+    assert edges == {
+        ("seed", "tables"),
+        ("notifications", "tables"),
+        ("validation", "seed"),
+        ("validation", "notifications"),
+        ("deploy", "validation"),
+    }
+    runs = {key: task["run_job_task"]["job_id"] for key, task in tasks.items()}
+    assert runs == {
+        step: "${resources.jobs.alerting_" + job + "_job.id}"
+        for step, job in {
+            "tables": "tables",
+            "seed": "seed",
+            "notifications": "notifications",
+            "validation": "validation",
+            "deploy": "deploy",
+        }.items()
+    }
+    assert orchestrator["tags"]["job_level"] == "orchestrator"
+
+
+def test_orchestrator_forwards_only_parameters_the_atomic_jobs_take() -> None:
+    _path, orchestrator = jobs()[ORCHESTRATOR]
+    own = {p["name"] for p in orchestrator["parameters"]}
+    for task in orchestrator["tasks"]:
+        job = task["run_job_task"]["job_id"].split(".")[2]
+        forwarded = task["run_job_task"].get("job_parameters", {})
+        assert set(forwarded) <= set(job_parameters(job)), job
+        for name, value in forwarded.items():
+            assert value == "{{job.parameters." + name + "}}" and name in own
+
+
+# --- rules export --format bundle --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seeded_store() -> Any:
+    with DuckDBEngine.memory(NAMESPACE.catalog) as engine:
+        store = Store(engine, NAMESPACE, "tester")
+        store.init()
+        seed_catalog(store, datetime(2026, 3, 1, tzinfo=UTC))
+        yield store
+
+
+def test_exported_alerts_of_the_29_prebuilt_rules_validate_against_the_alert_definition(seeded_store: Store) -> None:
+    export = export_bundle(seeded_store.load_rules(), seeded_store.load_destinations(), NAMESPACE)
+    document = yaml.safe_load(export.to_yaml())
+    alerts = document["resources"]["alerts"]
+    assert sorted(alerts) == sorted(rule.alert_id for rule in load_rules())
+    assert export.skipped == []
+    for key, alert in alerts.items():
+        assert schema_errors(alert, ALERT_DEFINITION) == [], key
+    assert schema_errors(document) == []
+    # default_email has no Databricks id yet: the export declares the variable its alerts refer to.
+    assert set(document["variables"]) == {"destination_default_email"}
+
+
+def test_exported_alert_carries_the_rule_as_sync_would_deploy_it(seeded_store: Store) -> None:
+    destinations = seeded_store.load_destinations()
+    alerts = export_bundle(seeded_store.load_rules(), destinations, NAMESPACE, "abc123").document["resources"]["alerts"]
+    alert = alerts["COST-001"]
+    assert alert["display_name"] == "[WARNING] Daily cost spike"
+    assert alert["warehouse_id"] == "abc123"
+    assert "`monitoring`.`gold`.billing_usage" in alert["query_text"]
+    assert alert["evaluation"]["source"] == {"name": "daily_cost_usd"}
+    assert alert["evaluation"]["threshold"] == {"value": {"double_value": 5000.0}}
+    assert alert["schedule"]["quartz_cron_schedule"] == "0 0 7 * * ?"
+    assert "parent_path" not in alert  # the bundle's own folder, never the one sync manages
+
+
+def test_export_uses_stored_destination_ids_and_skips_disabled_and_invalid_rules(seeded_store: Store) -> None:
+    stored = seeded_store.load_rules()
+    disabled = stored[0].model_copy(update={"rule": stored[0].rule.model_copy(update={"is_enabled": False})})
+    invalid = stored[1].model_copy(update={"rule": stored[1].rule.model_copy(update={"threshold_column": "nope x"})})
+    destination = seeded_store.load_destinations()[0].model_copy(update={"databricks_destination_id": "d-123"})
+    export = export_bundle([disabled, invalid, *stored[2:]], [destination], NAMESPACE)
+    alerts = export.document["resources"]["alerts"]
+    assert dict(export.skipped)[stored[0].rule.alert_id] == "disabled"
+    assert dict(export.skipped)[stored[1].rule.alert_id].startswith("invalid: ")
+    assert len(alerts) == 27
+    assert "variables" not in export.document
+    subscriptions = {
+        s["destination_id"] for a in alerts.values() for s in a["evaluation"]["notification"]["subscriptions"]
+    }
+    assert subscriptions == {"d-123"}
+
+
+def test_cli_exports_bundle_yaml_that_validates(cli: Cli) -> None:
+    assert cli("seed").code == 0
+    result = cli("rules", "export", "--format", "bundle", "--warehouse-id", "wh-42")
+    assert result.code == 0, result.stderr
+    document = yaml.safe_load(result.stdout)
+    assert len(document["resources"]["alerts"]) == 29
+    assert {a["warehouse_id"] for a in document["resources"]["alerts"].values()} == {"wh-42"}
+    assert schema_errors(document) == []
