@@ -108,7 +108,7 @@ class Store:
         existing = self._existing_ids(ALERT_CONFIGURATIONS, "alert_id", [r.alert_id for r in rules])
         missing = [rule for rule in rules if rule.alert_id not in existing]
         values = [self._row(rule.model_dump(mode="python"), _RULE_USER_COLUMNS, now) for rule in missing]
-        self._insert_missing(ALERT_CONFIGURATIONS, "alert_id", _RULE_USER_COLUMNS, values)
+        self._merge(ALERT_CONFIGURATIONS, "alert_id", _RULE_USER_COLUMNS, values, update=False)
         return [rule.alert_id for rule in missing]
 
     def load_rules(
@@ -164,8 +164,11 @@ class Store:
         """Parameters in column order, then created_by/at and updated_by/at."""
         return [*(_param(document[c]) for c in columns), self.user, now, self.user, now]
 
-    def _merge(self, table: TableDef, key: str, columns: tuple[str, ...], rows: list[list[Any]]) -> None:
-        """One MERGE statement run for every row, all in one transaction."""
+    def _merge(
+        self, table: TableDef, key: str, columns: tuple[str, ...], rows: list[list[Any]], *, update: bool = True
+    ) -> None:
+        """One MERGE statement run for every row, all in one transaction; ``update=False`` only inserts rows
+        whose key is missing and leaves existing ones alone."""
         if not rows:
             return
         types = {c.name: c for c in table.columns}
@@ -174,26 +177,11 @@ class Store:
         updates = ", ".join(f"{quote(c)} = s.{quote(c)}" for c in (*columns, "updated_by", "updated_at"))
         names = ", ".join(quote(c) for c in (*columns, *audit))
         inserts = ", ".join(f"s.{quote(c)}" for c in (*columns, *audit))
+        when_matched = f"WHEN MATCHED THEN UPDATE SET {updates} " if update else ""
         sql = (
             f"MERGE INTO {self.table(table)} AS t USING (SELECT {source}) AS s "
             f"ON t.{quote(key)} = s.{quote(key)} "
-            f"WHEN MATCHED THEN UPDATE SET {updates} "
-            f"WHEN NOT MATCHED THEN INSERT ({names}) VALUES ({inserts})"
-        )
-        self.engine.execute_many(sql, rows)
-
-    def _insert_missing(self, table: TableDef, key: str, columns: tuple[str, ...], rows: list[list[Any]]) -> None:
-        """Like ``_merge`` without its update clause: rows whose key exists are left alone."""
-        if not rows:
-            return
-        types = {c.name: c for c in table.columns}
-        audit = ("created_by", "created_at", "updated_by", "updated_at")
-        source = ", ".join(f"{_placeholder(types[c])} AS {quote(c)}" for c in (*columns, *audit))
-        names = ", ".join(quote(c) for c in (*columns, *audit))
-        inserts = ", ".join(f"s.{quote(c)}" for c in (*columns, *audit))
-        sql = (
-            f"MERGE INTO {self.table(table)} AS t USING (SELECT {source}) AS s "
-            f"ON t.{quote(key)} = s.{quote(key)} "
+            f"{when_matched}"
             f"WHEN NOT MATCHED THEN INSERT ({names}) VALUES ({inserts})"
         )
         self.engine.execute_many(sql, rows)
