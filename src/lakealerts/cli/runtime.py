@@ -16,7 +16,7 @@ from lakealerts.runtime.service import default_outbox
 from lakealerts.settings import Settings
 from lakealerts.sql.identifiers import quote
 from lakealerts.store.store import Store
-from lakealerts.store.tables import ALERT_EVALUATIONS, ALERT_NOTIFICATION_OUTBOX
+from lakealerts.store.tables import ALERT_EVALUATIONS, ALERT_NOTIFICATION_OUTBOX, TableDef
 from lakealerts.wiring import open_store
 
 
@@ -87,8 +87,8 @@ def history(
     with open_store(ctx.obj) as store:
         if alert_id:
             store.get_rule(alert_id)  # unknown id: exit 2 with a hint
-        evaluations = _recent(store, ALERT_EVALUATIONS.name, "evaluated_at", alert_id, limit)
-        notifications = _recent(store, ALERT_NOTIFICATION_OUTBOX.name, "created_at", alert_id, limit)
+        evaluations = _recent(store, ALERT_EVALUATIONS, "evaluated_at", alert_id, limit)
+        notifications = _recent(store, ALERT_NOTIFICATION_OUTBOX, "created_at", alert_id, limit)
     if json_output:
         output.emit_json({"evaluations": evaluations, "notifications": notifications})
         return
@@ -106,7 +106,7 @@ def history(
     )  # fmt: skip
 
 
-def _recent(store: Store, table: str, order: str, alert_id: str | None, limit: int) -> list[dict[str, Any]]:
+def _recent(store: Store, table: TableDef, order: str, alert_id: str | None, limit: int) -> list[dict[str, Any]]:
     where, params = ("WHERE alert_id = ?", [alert_id]) if alert_id else ("", [])
-    sql = f"SELECT * FROM {store.namespace.table(table)} {where} ORDER BY {quote(order)} DESC LIMIT {int(limit)}"
-    return store.engine.execute(sql, params).as_dicts()
+    sql = f"SELECT * FROM {store.table(table)} {where} ORDER BY {quote(order)} DESC LIMIT ?"
+    return store.engine.execute(sql, [*params, limit]).as_dicts()

@@ -25,6 +25,7 @@ from lakealerts.store.sync_records import (
     write_back_rules,
     write_destination_ids,
 )
+from lakealerts.store.tables import ALERT_CONFIGURATIONS
 from lakealerts.sync.applier import SUCCESS_STATUSES, Outcome, apply_plan, success_rate
 from lakealerts.sync.destinations import DestinationOutcome, sync_destinations
 from lakealerts.sync.mapping import MappingContext, MappingError, to_alert
@@ -208,7 +209,7 @@ def _unreadable_rows(store: Store, problems: list[RuleProblem]) -> list[Desired]
     marks = ", ".join("?" for _ in ids)
     rows = store.engine.execute(
         f"SELECT alert_id, databricks_alert_id, databricks_display_name FROM "
-        f"{store.namespace.table('alert_configurations')} WHERE alert_id IN ({marks})",
+        f"{store.table(ALERT_CONFIGURATIONS)} WHERE alert_id IN ({marks})",
         ids,
     ).rows
     return [
