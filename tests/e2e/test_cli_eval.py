@@ -79,3 +79,23 @@ def test_eval_at_pins_the_clock_and_errors_exit_1(cli: Cli, tmp_path: Path) -> N
     assert all(r["state"] == "ERROR" and "metrics" in r["error"] for r in broken.json())
     assert cli("eval", "NOPE").code == 2
     assert cli("eval", "--at", "yesterday").code == 2
+
+
+def test_rows_broken_by_hand_are_named_and_the_rest_still_runs(cli: Cli, tmp_path: Path) -> None:
+    setup(cli, tmp_path, "http://127.0.0.1:9")
+    with DuckDBEngine.open(cli.home / "lakealerts.duckdb", "monitoring") as engine:
+        engine.execute(
+            "UPDATE monitoring.gold.alert_configurations SET schedule_cron = '0 0 8 * * 1' WHERE alert_id = 'QUIET'"
+        )
+        engine.execute(
+            "UPDATE monitoring.gold.notification_destinations SET config_json = '{}' WHERE destination_id = 'hook'"
+        )
+    evaluated = cli("eval", "--at", "2026-11-26T12:00:00Z", "--json")
+    assert evaluated.code == 1 and "Traceback" not in evaluated.stderr
+    states = {r["alert_id"]: r["state"] for r in evaluated.json()}
+    assert states == {"HIGH": "TRIGGERED", "QUIET": "ERROR"}
+    listed = cli("rules", "list", "--json")
+    assert listed.code == 0 and [r["alert_id"] for r in listed.json()] == ["HIGH"] and "QUIET" in listed.stderr
+    destinations = cli("destinations", "list", "--json")
+    assert destinations.code == 0 and [d["destination_id"] for d in destinations.json()] == ["broken"]
+    assert "hook" in destinations.stderr

@@ -175,3 +175,21 @@ def test_sql_that_is_not_read_only_never_runs(store: Store) -> None:
     (run,) = run_round(store, [rule], {}, T0)
     assert run.state == "ERROR" and "SQL_MULTIPLE_STATEMENTS" in (run.error or "")
     assert store.engine.execute("SELECT count(*) FROM monitoring.gold.metrics").rows[0][0] == 1
+
+
+def test_unreachable_webhook_error_names_the_host_never_the_url(store: Store, tmp_path: Path) -> None:
+    secret_path = "/services/T000/B000/WHOLEURLSECRET"
+    env = {"SLACK_URL": "http://127.0.0.1:9" + secret_path}
+    box = Outbox(store, tmp_path / "outbox", DefaultTransport(SmtpSettings(None)), env, sleep=lambda _: None)
+    slack = {
+        "slack": NotificationDestination(
+            destination_id="slack", destination_name="S", owner="o", destination_type="SLACK",
+            config_json={"url": "${env:SLACK_URL}"},
+        )
+    }  # fmt: skip
+    (run,) = run_round(store, [make_rule(**{**RULE, "notification_channels": ["slack"]})], slack, T0, outbox=box)
+    (delivery,) = run.deliveries
+    assert delivery.status == "FAILED" and "127.0.0.1" in (delivery.last_error or "")
+    assert "WHOLEURLSECRET" not in (delivery.last_error or "")
+    rows = store.engine.execute("SELECT last_error FROM monitoring.gold.alert_notification_outbox").rows
+    assert all("WHOLEURLSECRET" not in (row[0] or "") for row in rows)

@@ -124,3 +124,35 @@ def test_restart_runs_one_catch_up_for_a_missed_schedule(settings: tuple[Setting
     log = run_scheduler(config, later, minutes=0.2)
     assert log[1:] == ["BASE-1@180.0:TRIGGERED"]  # exactly one catch-up, right at start
     assert len(http.on("/hook")) == 1  # still TRIGGERED from before the restart: nobody is told twice
+
+
+@dataclass
+class FlakySource:
+    """Loads once, then fails like a store locked by a long command."""
+
+    rules: list[Any]
+    calls: int = 0
+
+    def load(self) -> tuple[list[Any], dict[str, datetime | None]]:
+        self.calls += 1
+        if self.calls > 1:
+            raise RuntimeError("the DuckDB file is locked (waited 10.0 s)")
+        return self.rules, {}
+
+
+@dataclass
+class Recorder:
+    seen: list[datetime]
+
+    def evaluate(self, alert_ids: Any, now: datetime) -> list[Any]:
+        self.seen.append(now)
+        return []
+
+
+def test_a_failed_reload_keeps_the_schedule_running() -> None:
+    source, recorder = FlakySource([make_rule(schedule_cron="0 * * * * ?")]), Recorder([])
+    clock = StepClock(T0, T0 + timedelta(minutes=3))
+    component = SchedulerComponent(source, recorder, clock, max_parallel=1, reload_seconds=20)
+    clock.component = component
+    asyncio.run(component.run(asyncio.Event()))
+    assert source.calls > 3 and len(recorder.seen) == 3

@@ -114,3 +114,8 @@ def test_recovery_resolves_incidents_whatever_notify_on_ok() -> None:
     state, decision = advance(state, make_rule(), "OK", 0, T0 + timedelta(minutes=1))
     assert decision.notify is None and decision.resolve_incidents
     assert state.last_triggered_at == T0 and state.last_notified_at == T0
+
+
+def test_count_distinct_of_arrays_and_a_failing_value_stay_per_rule() -> None:
+    rule = make_rule(aggregation_type="COUNT_DISTINCT", threshold_value_double=1)
+    assert evaluate(rule, ("value",), [([1, 2],), ([3],), ([1, 2],)]).value == 2

@@ -97,7 +97,7 @@ def _sync(store: Store, settings: Settings) -> None:
 
 
 def _evaluate(store: Store, settings: Settings, rules: list[AlertRule], moment: datetime) -> None:
-    destinations = {d.destination.destination_id: d.destination for d in store.load_destinations()}
+    destinations = store.destinations_by_id()
     runs = run_round(store, rules, destinations, moment, outbox=default_outbox(store, settings, os.environ))
     triggered = [run.alert_id for run in runs if run.state == "TRIGGERED"]
     errors = [run.alert_id for run in runs if run.state == "ERROR"]

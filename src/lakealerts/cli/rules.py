@@ -10,6 +10,7 @@ import typer
 
 from lakealerts.cli import output
 from lakealerts.cli.common import JsonFlag, finish_import, now
+from lakealerts.errors import RuleProblem
 from lakealerts.files import dump_json, dump_yaml
 from lakealerts.settings import Settings
 from lakealerts.usecases import import_rules, rule_details, rule_document
@@ -30,7 +31,10 @@ class ExportFormat(StrEnum):
 def list_rules(ctx: typer.Context, json_output: JsonFlag = False) -> None:
     """List the stored rules. `--json` output re-imports unchanged with `rules import`."""
     with open_store(ctx.obj) as store:
-        stored = store.load_rules()
+        problems: list[RuleProblem] = []
+        stored = store.load_rules(problems=problems)
+    for problem in problems:  # a row broken by hand in SQL: named, and the others still listed
+        output.problem(problem)
     if json_output:
         output.emit_json([rule_document(item) for item in stored])
         return
@@ -126,8 +130,11 @@ def export_rules(
     """
     settings: Settings = ctx.obj
     with open_store(settings) as store:
-        stored = store.load_rules()
+        problems: list[RuleProblem] = []
+        stored = store.load_rules(problems=problems)
         destinations = store.load_destinations() if format_ is ExportFormat.bundle else []
+    for problem in problems:
+        output.problem(problem)
     if format_ is ExportFormat.bundle:
         from lakealerts.bundle_export import export_bundle  # imports the SDK: only for this format
 

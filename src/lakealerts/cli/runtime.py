@@ -10,7 +10,7 @@ import typer
 
 from lakealerts.cli import output
 from lakealerts.cli.common import JsonFlag, now
-from lakealerts.errors import UsageError
+from lakealerts.errors import RuleProblem, UsageError
 from lakealerts.runtime.runner import RuleRun, run_round
 from lakealerts.runtime.service import default_outbox
 from lakealerts.settings import Settings
@@ -48,11 +48,14 @@ def eval_command(
     settings: Settings = ctx.obj
     instant = parse_instant(at) if at else None
     with open_store(settings) as store:
-        stored = store.load_rules(alert_ids) if alert_ids else store.load_rules()
+        problems: list[RuleProblem] = []
+        stored = store.load_rules(alert_ids or None, problems=problems)
         rules = [s.rule for s in stored if alert_ids or s.rule.is_enabled]
-        destinations = {d.destination.destination_id: d.destination for d in store.load_destinations()}
+        destinations = store.destinations_by_id(problems=[])
         outbox = default_outbox(store, settings, os.environ) if notify else None
         runs = run_round(store, rules, destinations, instant or now(), at=instant, outbox=outbox)
+    # A row broken by hand in SQL cannot run: it is that rule's ERROR, and the others still ran.
+    runs += [RuleRun(p.rule_id or "<no id>", "ERROR", None, f"stored rule is invalid: {p}") for p in problems]
     _print_runs(runs, json_output, notify, settings)
     if any(run.state == "ERROR" for run in runs):
         raise typer.Exit(1)

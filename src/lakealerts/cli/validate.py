@@ -46,7 +46,7 @@ def validate(
         problems: list[RuleProblem] = []
         everything = store.load_rules(problems=problems)
         chosen = store.load_rules(rule, problems=[]) if rule else everything
-        destinations = [d.destination for d in store.load_destinations()]
+        destinations = list(store.destinations_by_id(problems=[]).values())
         report = validate_rules(
             [s.rule for s in chosen],
             destinations,

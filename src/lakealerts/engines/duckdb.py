@@ -93,6 +93,7 @@ class DuckDBEngine(ClosingEngine):
         try:
             _attach_waiting(connection, attach, path, lock_timeout, catalog_aliases(catalog))
             connection.execute(f"USE {_quote(duckdb_catalog_name(catalog))}")
+            _seal(connection)
         except BaseException:
             connection.close()
             raise
@@ -106,6 +107,7 @@ class DuckDBEngine(ClosingEngine):
         name = _quote(duckdb_catalog_name(catalog))
         connection.execute(f"ATTACH ':memory:' AS {name}")
         connection.execute(f"USE {name}")
+        _seal(connection)
         return cls(connection, catalog, None)
 
     # --- the port ------------------------------------------------------------------------------------
@@ -200,6 +202,14 @@ def _session() -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect(":memory:")
     connection.execute("SET TimeZone = 'UTC'")
     return connection
+
+
+def _seal(connection: duckdb.DuckDBPyConnection) -> None:
+    """After the store is attached, nothing else may be reached: rule SQL (and the stand-in's statement API)
+    must not read host files or URLs through DuckDB's table functions (read_text, read_csv, httpfs…), attach
+    other databases, or switch this back on."""
+    connection.execute("SET enable_external_access = false")
+    connection.execute("SET lock_configuration = true")
 
 
 def _attach_waiting(

@@ -36,6 +36,10 @@ class SkippedDelivery(Exception):  # noqa: N818 - a outcome, not a failure: reco
     """The channel is deliberately not sent (e.g. no SMTP server configured)."""
 
 
+class DeliveryError(Exception):
+    """A channel did not take the message; the text is safe to store (no URL, no secret)."""
+
+
 def channels_of(rule: AlertRule, destinations: Mapping[str, NotificationDestination]) -> list[Channel | str]:
     """The rule's channels; a string in the result is a channel that cannot be used, with the reason."""
     result: list[Channel | str] = []
@@ -106,9 +110,15 @@ class DefaultTransport:
             self._post(config["url"], webhook_payload(message), auth)
 
     def _post(self, url: str, payload: dict[str, Any], auth: tuple[str, str] | None = None) -> None:
-        response = self.session.post(url, json=payload, auth=auth, timeout=self.timeout)
+        # A webhook URL is a secret (Slack's path is the credential): errors name the host only, never the URL
+        # or what the endpoint echoed back.
+        host = urlparse(url).hostname or "the endpoint"
+        try:
+            response = self.session.post(url, json=payload, auth=auth, timeout=self.timeout)
+        except requests.RequestException as error:
+            raise DeliveryError(f"{type(error).__name__} posting to {host}") from None
         if response.status_code >= 300:
-            raise RuntimeError(f"HTTP {response.status_code} from the endpoint: {response.text[:200]}")
+            raise DeliveryError(f"HTTP {response.status_code} from {host}")
 
     def _email(self, recipients: list[str], message: Message) -> None:
         if not self.smtp.url:

@@ -6,6 +6,7 @@ the same state here as on Databricks: first row or the SQL aggregate, typed comp
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 from collections.abc import Callable, Sequence
@@ -65,11 +66,20 @@ def _operand(values: list[Any], aggregation: Aggregation | None) -> Any:
     if aggregation is Aggregation.COUNT:
         return len(present)
     if aggregation is Aggregation.COUNT_DISTINCT:
-        return len(set(present))
+        return len({_distinct_key(v) for v in present})
     numbers = [_number(v, aggregation) for v in present] if aggregation in _NUMERIC_AGGREGATES else present
     if not numbers:
         return None  # SQL aggregates over no non-NULL values are NULL
     return _AGGREGATES[aggregation](numbers)
+
+
+def _distinct_key(value: Any) -> Any:
+    """The value itself when hashable; arrays, maps and structs by a canonical text form."""
+    try:
+        hash(value)
+    except TypeError:
+        return json.dumps(value, sort_keys=True, default=str)
+    return value
 
 
 def _number(value: Any, aggregation: Aggregation) -> float:

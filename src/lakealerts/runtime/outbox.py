@@ -50,6 +50,7 @@ class Outbox:
     env: Mapping[str, str]
     secret_reader: SecretReader | None = None
     backoff: tuple[float, ...] = BACKOFF_SECONDS
+    sender: str = "lakealerts@localhost"  # the From of e-mails, also in the outbox's .eml copies
     sleep: Callable[[float], None] = field(default=time.sleep)
 
     def deliver(self, channel: Channel, message: Message, event: str, now: datetime) -> Delivery:
@@ -87,7 +88,7 @@ class Outbox:
         if channel.type is DestinationType.EMAIL:
             path = self.directory / f"{stem}.eml"
             recipients = [str(a) for a in channel.config.get("addresses", [])]
-            path.write_bytes(bytes(email_message("lakealerts@localhost", recipients, message)))
+            path.write_bytes(bytes(email_message(self.sender, recipients, message)))
         else:
             path = self.directory / f"{stem}.json"
             document = {"channel": channel.name, "type": channel.type.value, **webhook_payload(message)}

@@ -79,7 +79,10 @@ def evaluate_rule(rule: AlertRule, store: Store, at: datetime | None) -> tuple[E
     except EngineError as error:
         return evaluation_error(error.message), (), ()
     columns = tuple(column.name for column in result.columns)
-    return evaluate(rule, columns, result.rows), columns, result.rows
+    try:
+        return evaluate(rule, columns, result.rows), columns, result.rows
+    except Exception as error:  # a value the evaluator cannot handle is this rule's ERROR, not the round's end
+        return evaluation_error(f"cannot evaluate the result: {type(error).__name__}: {error}"), columns, result.rows
 
 
 def run_round(
@@ -104,7 +107,7 @@ def run_round(
             _advance_and_deliver(store, rule, states[rule.alert_id], evaluation, columns, rows, now, destinations,
                                  outbox, run)  # fmt: skip
         record_evaluation(store, rule.alert_id, now, evaluation.state, evaluation.value, evaluation.error,
-                          duration_ms, bool(run.deliveries))  # fmt: skip
+                          duration_ms, any(d.status == "SENT" for d in run.deliveries))  # fmt: skip
         runs.append(run)
     return runs
 

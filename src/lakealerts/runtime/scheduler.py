@@ -81,7 +81,7 @@ class SchedulerComponent:
         """Schedule, evaluate, reload; on stop, let the rounds in flight finish."""
         schedule, slots = Schedule(), asyncio.Semaphore(max(1, self.max_parallel))
         in_flight = self._in_flight
-        rules, last = await asyncio.to_thread(self.source.load)
+        rules, last = await self._load(())
         now = self.clock.now()
         schedule.refresh(rules, now)
         log.info(
@@ -92,7 +92,7 @@ class SchedulerComponent:
         while not stop.is_set():
             now = self.clock.now()
             if now >= next_reload:
-                rules, _ = await asyncio.to_thread(self.source.load)
+                rules, _ = await self._load(rules)
                 schedule.refresh(rules, now)
                 next_reload = now + timedelta(seconds=self.reload_seconds)
             self._submit(schedule.pop_due(now), slots, in_flight)
@@ -101,6 +101,15 @@ class SchedulerComponent:
         if in_flight:
             log.info("scheduler: stopping after %d evaluation rounds in flight", len(in_flight))
             await asyncio.gather(*in_flight, return_exceptions=True)
+
+    async def _load(self, previous: Sequence[AlertRule]) -> tuple[Sequence[AlertRule], Mapping[str, datetime | None]]:
+        """The rules now; when the store cannot be read (locked by a long command, say), the previous ones.
+        The service must outlive any one failed read."""
+        try:
+            return await asyncio.to_thread(self.source.load)
+        except Exception as error:
+            log.warning("scheduler: cannot reload the rules, keeping the %d known ones: %s", len(previous), error)
+            return previous, {}
 
     def _submit(self, due: list[Due], slots: asyncio.Semaphore, in_flight: set[asyncio.Task[None]]) -> None:
         """Rules due at the same time form rounds of at most BATCH_SIZE rules; rounds wait for a slot."""

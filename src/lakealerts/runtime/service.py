@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,12 +19,16 @@ from lakealerts.store.store import Store
 from lakealerts.wiring import open_store
 
 log = logging.getLogger("lakealerts.scheduler")
+# DuckDB lets a process attach a file once at a time: reads and rounds of this process take turns here
+# instead of failing on each other after the lock wait.
+_STORE_TURN = threading.Lock()
 
 
 def default_outbox(store: Store, settings: Settings, env: Mapping[str, str]) -> Outbox:
     """The outbox with SMTP and PagerDuty configured from the environment (DESIGN §7 delivery)."""
-    transport = DefaultTransport(SmtpSettings.from_env(env), env.get("LAKEALERTS_PAGERDUTY_URL") or PAGERDUTY_URL)
-    return Outbox(store, settings.outbox_dir, transport, env)
+    smtp = SmtpSettings.from_env(env)
+    transport = DefaultTransport(smtp, env.get("LAKEALERTS_PAGERDUTY_URL") or PAGERDUTY_URL)
+    return Outbox(store, settings.outbox_dir, transport, env, sender=smtp.sender)
 
 
 @dataclass
@@ -35,7 +40,7 @@ class StoreRuleSource:
     def load(self) -> tuple[Sequence[AlertRule], Mapping[str, datetime | None]]:
         """All readable rules; rows the model rejects are logged and left out."""
         problems: list[RuleProblem] = []
-        with open_store(self.settings, require_tables=False) as store:
+        with _STORE_TURN, open_store(self.settings, require_tables=False) as store:
             store.init()
             rules = [stored.rule for stored in store.load_rules(problems=problems)]
             states = load_states(store, [rule.alert_id for rule in rules])
@@ -54,7 +59,7 @@ class StoreBatchEvaluator:
     def evaluate(self, alert_ids: Sequence[str], now: datetime) -> list[RuleRun]:
         """Evaluate the rules among ``alert_ids`` that still exist and are enabled."""
         wanted = set(alert_ids)
-        with open_store(self.settings) as store:
+        with _STORE_TURN, open_store(self.settings) as store:
             rules = [s.rule for s in store.load_rules(problems=[]) if s.rule.alert_id in wanted and s.rule.is_enabled]
-            destinations = {d.destination.destination_id: d.destination for d in store.load_destinations()}
+            destinations = store.destinations_by_id(problems=[])
             return run_round(store, rules, destinations, now, outbox=default_outbox(store, self.settings, self.env))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from lakealerts.documents import parse_rules
+from lakealerts.documents import parse_destinations, parse_rules
 from lakealerts.engines.base import Engine
 from lakealerts.errors import NotFoundError, RuleProblem, StoredRowError
 from lakealerts.model import (
@@ -143,7 +143,7 @@ class Store:
         """Full-document upsert keyed on ``destination_id``; keeps ``created_*`` and the Databricks id."""
         ids = [d.destination_id for d in destinations]
         existing = self._existing_ids(NOTIFICATION_DESTINATIONS, "destination_id", ids)
-        stored = {s.destination.destination_id: s.destination for s in self.load_destinations(existing)}
+        stored = {s.destination.destination_id: s.destination for s in self.load_destinations(existing, problems=[])}
         changed = [d for d in destinations if stored.get(d.destination_id) != d]
         values = []
         for destination in changed:
@@ -154,10 +154,28 @@ class Store:
         updated = sum(1 for d in changed if d.destination_id in existing)
         return UpsertCounts(len(changed) - updated, updated, len(destinations) - len(changed))
 
-    def load_destinations(self, ids: Iterable[str] | None = None) -> list[StoredDestination]:
-        """Destinations ordered by ``destination_id``; all, or the given ids."""
-        rows = self._select(NOTIFICATION_DESTINATIONS, "destination_id", ids)
-        return [_stored_destination(row) for row in rows]
+    def load_destinations(
+        self, ids: Iterable[str] | None = None, problems: list[RuleProblem] | None = None
+    ) -> list[StoredDestination]:
+        """Destinations ordered by ``destination_id``; all, or the given ids. A row broken by hand goes into
+        ``problems`` and is skipped; without ``problems`` it raises StoredRowError."""
+        loaded = []
+        for row in self._select(NOTIFICATION_DESTINATIONS, "destination_id", ids):
+            stored, row_problems = _stored_destination(row)
+            if stored is not None:
+                loaded.append(stored)
+            elif problems is not None:
+                problems.extend(row_problems)
+            else:
+                raise StoredRowError(
+                    f"stored destination {row['destination_id']} is invalid: {row_problems[0]}",
+                    hint="fix the row with `lakealerts destinations import` of a corrected file",
+                )
+        return loaded
+
+    def destinations_by_id(self, problems: list[RuleProblem] | None = None) -> dict[str, NotificationDestination]:
+        """Every readable destination by its id (broken rows skipped into ``problems`` when given)."""
+        return {d.destination.destination_id: d.destination for d in self.load_destinations(problems=problems)}
 
     # --- shared -------------------------------------------------------------------------------------------
     def _row(self, document: dict[str, Any], columns: tuple[str, ...], now: datetime) -> list[Any]:
@@ -249,11 +267,15 @@ def _stored_rule(row: dict[str, Any]) -> tuple[StoredRule | None, list[RuleProbl
     return stored, []
 
 
-def _stored_destination(row: dict[str, Any]) -> StoredDestination:
+def _stored_destination(row: dict[str, Any]) -> tuple[StoredDestination | None, list[RuleProblem]]:
     document = {key: row[key] for key in _DESTINATION_USER_COLUMNS}
     document["tags"] = dict(row["tags"] or {})
-    return StoredDestination(
-        destination=NotificationDestination.model_validate(document),
+    parsed = parse_destinations([document])
+    if parsed.problems:
+        return None, parsed.problems
+    stored = StoredDestination(
+        destination=parsed.valid[0],
         audit=Audit.model_validate({key: row[key] for key in Audit.model_fields}),
         databricks_destination_id=row["databricks_destination_id"],
     )
+    return stored, []
