@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ def read_documents(path: Path) -> list[Any]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}", hint="check the path and permissions") from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path} is not UTF-8 text", hint="save the file as UTF-8 YAML or JSON") from exc
     try:
         # YAML 1.1 is a superset of JSON for everything our files hold, so one loader reads both.
         loaded = yaml.safe_load(text)
@@ -52,8 +55,18 @@ def dump_yaml(documents: Sequence[dict[str, Any]]) -> str:
 
 
 def dump_json(value: Any) -> str:
-    """Indented JSON; datetimes and other values as ISO/str."""
-    return json.dumps(value, indent=2, default=_json_default)
+    """Indented, strict JSON; datetimes and other values as ISO/str; NaN and infinities (not JSON) as null."""
+    return json.dumps(_finite(value), indent=2, default=_json_default, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 def _json_default(value: Any) -> Any:

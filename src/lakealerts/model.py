@@ -17,7 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from lakealerts import quartz
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")  # a channel that is an e-mail address
 _DESTINATION_ID = re.compile(ID_PATTERN)
 
 
@@ -191,7 +191,7 @@ class AlertRule(_UserModel):
     @classmethod
     def _valid_channels(cls, channels: list[str]) -> list[str]:
         for channel in channels:
-            if not (_EMAIL.match(channel) or _DESTINATION_ID.match(channel)):
+            if not (EMAIL.match(channel) or _DESTINATION_ID.match(channel)):
                 raise FieldError(
                     "notification_channels",
                     f"channel {channel!r} is neither an e-mail address nor a destination_id",
@@ -304,7 +304,7 @@ class NotificationDestination(_UserModel):
             )
         if self.destination_type is DestinationType.EMAIL:
             addresses = self.config_json["addresses"]
-            if not isinstance(addresses, list) or not all(isinstance(a, str) and _EMAIL.match(a) for a in addresses):
+            if not isinstance(addresses, list) or not all(isinstance(a, str) and EMAIL.match(a) for a in addresses):
                 raise FieldError(
                     "config_json",
                     "EMAIL config_json.addresses must be a list of e-mail addresses",

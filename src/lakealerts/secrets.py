@@ -13,7 +13,7 @@ from typing import Any
 from lakealerts.errors import LakeAlertsError
 from lakealerts.model import DestinationType
 
-ENV_REFERENCE = re.compile(r"^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$")
+_ENV_ANYWHERE = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 DATABRICKS_REFERENCE = re.compile(r"^\{\{secrets/([^/\s{}]+)/([^/\s{}]+)\}\}$")
 
 # Config fields Databricks treats as write-only secrets, by destination type.
@@ -27,11 +27,11 @@ SECRET_FIELDS: dict[DestinationType, tuple[str, ...]] = {
 
 
 def is_reference(value: object) -> bool:
-    """True when ``value`` is a whole secret reference rather than a secret itself."""
-    return isinstance(value, str) and bool(ENV_REFERENCE.match(value) or DATABRICKS_REFERENCE.match(value))
+    """True when ``value`` takes its secret from a reference: a whole ``{{secrets/scope/key}}``, or
+    ``${env:NAME}`` anywhere in it (e.g. the secret path of a Slack URL)."""
+    return isinstance(value, str) and bool(DATABRICKS_REFERENCE.match(value) or _ENV_ANYWHERE.search(value))
 
 
-_ENV_ANYWHERE = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 SecretReader = Callable[[str, str], str]  # (scope, key) -> value, e.g. dbutils.secrets.get
 
 

@@ -150,3 +150,13 @@ def test_quickstart_runs_twice(cli: Cli) -> None:
     assert len(list((cli.home / "outbox").glob("*.eml"))) == 13
     assert "COST-001" in second.stdout and "Every 15 minutes" in second.stdout
     assert len(cli("rules", "list", "--json").json()) == 29
+
+
+def test_environment_errors_exit_2_without_traceback(cli: Cli, tmp_path: Path) -> None:
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"\xff\xfe\x00bad")
+    undecodable = cli("rules", "import", str(binary))
+    assert undecodable.code == 2 and "UTF-8" in undecodable.stderr and "Traceback" not in undecodable.stderr
+    cli("rules", "import", str(FIXTURES / "mixed.yaml"))
+    unwritable = cli("rules", "export", "--output", str(tmp_path / "missing-dir" / "x.yaml"))
+    assert unwritable.code == 2 and "Traceback" not in unwritable.stderr

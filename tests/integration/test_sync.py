@@ -223,6 +223,15 @@ def test_a_disabled_rule_is_kept_under_keep_and_deleted_under_trash_or_purge(har
     assert harness.plan(delete_policy=DeletePolicy.trash).is_empty
 
 
+def test_a_disabled_rule_is_retired_even_when_it_is_also_invalid(harness: Harness) -> None:
+    harness.upsert(*rules(2))
+    harness.sync()
+    harness.upsert(rule(1, is_enabled=False, alert_query_template="DELETE FROM ${catalog}.${gold_schema}.t"))
+    result = harness.sync(delete_policy=DeletePolicy.trash)
+    assert [d.alert_id for d in result.plan.delete] == ["R-001"] and result.success_rate == 1.0
+    assert sorted(harness.alerts()) == ["[WARNING] Rule 000"]
+
+
 def test_purge_deletes_for_good(harness: Harness) -> None:
     harness.upsert(*rules(2))
     harness.sync()

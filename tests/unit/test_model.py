@@ -203,3 +203,12 @@ def test_destination_config_as_json_text_and_webhook_keys() -> None:
     assert [d.destination_id for d in report.valid] == ["hook"]
     assert report.valid[0].config_json["password"] == "${env:HOOK_PW}"
     assert report.problems[0].rule_id == "pd" and "url" in report.problems[0].message
+
+
+def test_json_output_is_strict_even_for_nan() -> None:
+    import json
+
+    from lakealerts.files import dump_json
+
+    text = dump_json([{"value": float("nan"), "other": [float("inf"), 1.5]}])
+    assert json.loads(text) == [{"value": None, "other": [None, 1.5]}]

@@ -49,6 +49,8 @@ DESTINATIONS = parse_destinations([
      "config_json": {"url": "https://hooks.slack.com/services/T000/B000/XXXX"}},
     {"destination_id": "slack_ref", "destination_name": "S2", "destination_type": "SLACK", "owner": "o",
      "config_json": {"url": "${env:SLACK_URL}"}},
+    {"destination_id": "slack_part", "destination_name": "S3", "destination_type": "SLACK", "owner": "o",
+     "config_json": {"url": "https://hooks.slack.com/services/${env:SLACK_SECRET}"}},
     {"destination_id": "off", "destination_name": "Off", "destination_type": "EMAIL", "owner": "o",
      "config_json": {"addresses": ["a@example.com"]}, "is_enabled": False},
 ]).valid  # fmt: skip

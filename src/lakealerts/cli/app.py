@@ -102,3 +102,7 @@ def main() -> None:
     except LakeAlertsError as exc:
         output.error(exc)
         sys.exit(EXIT_USAGE)
+    except OSError as exc:  # an unwritable --home or --output: the user's environment, not a bug
+        where = f" ({exc.filename})" if exc.filename else ""
+        output.error(LakeAlertsError(f"{exc.strerror or exc}{where}", hint="check the path and its permissions"))
+        sys.exit(EXIT_USAGE)

@@ -106,7 +106,7 @@ def _evaluate(store: Store, settings: Settings, rules: list[AlertRule], moment: 
                 + (f"; ERROR: {', '.join(errors)}" if errors else ""))  # fmt: skip
     statuses = Counter(d.status for d in deliveries)
     where = ", ".join(f"{n} {status.lower()}" for status, n in sorted(statuses.items())) or "none new"
-    output.info(f"        notifications: {where} (already-triggered alerts do not notify twice); "
+    output.info(f"        notifications: {where} (an alert notifies on entering TRIGGERED, not again); "
                 f"every message is in {settings.outbox_dir}/")  # fmt: skip
     if not os.environ.get("LAKEALERTS_SMTP_URL"):
         output.info("        e-mail is SKIPPED without LAKEALERTS_SMTP_URL (smtp://host:port): see the .eml files")

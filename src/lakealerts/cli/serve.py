@@ -1,4 +1,4 @@
-"""``lakealerts serve``: the workspace stand-in (and, in a later wave, the scheduler) until SIGTERM or Ctrl-C."""
+"""``lakealerts serve``: the scheduler (the runtime on its schedules) and the workspace stand-in, until SIGTERM."""
 
 from __future__ import annotations
 

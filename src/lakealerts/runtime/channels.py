@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import requests
 
-from lakealerts.model import AlertRule, DestinationType, NotificationDestination
+from lakealerts.model import EMAIL, AlertRule, DestinationType, NotificationDestination
 from lakealerts.runtime.messages import Message
 
 PAGERDUTY_URL = "https://events.pagerduty.com/v2/enqueue"
@@ -44,7 +44,7 @@ def channels_of(rule: AlertRule, destinations: Mapping[str, NotificationDestinat
     """The rule's channels; a string in the result is a channel that cannot be used, with the reason."""
     result: list[Channel | str] = []
     for name in rule.notification_channels:
-        if "@" in name:
+        if EMAIL.match(name):
             result.append(Channel(name, DestinationType.EMAIL, {"addresses": [name]}))
         elif name in destinations and destinations[name].is_enabled:
             destination = destinations[name]

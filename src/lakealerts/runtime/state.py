@@ -32,7 +32,6 @@ class Decision:
 
     notify: str | None  # None, "TRIGGERED" (incl. re-trigger) or "OK"
     resolve_incidents: bool = False
-    retrigger: bool = False
 
 
 def advance(
@@ -56,7 +55,7 @@ def _decide(previous: AlertState, rule: AlertRule, state: str, now: datetime) ->
     if state == "TRIGGERED":
         if was != "TRIGGERED":
             return Decision("TRIGGERED")
-        return Decision("TRIGGERED", retrigger=True) if _retrigger_due(previous, rule, now) else Decision(None)
+        return Decision("TRIGGERED") if _retrigger_due(previous, rule, now) else Decision(None)
     if state == "OK" and was == "TRIGGERED":
         return Decision("OK" if rule.notify_on_ok else None, resolve_incidents=True)
     return Decision(None)

@@ -1,9 +1,8 @@
 """Running the stand-in: uvicorn on a bound socket, in-process for tests and ``quickstart``, or for ``serve``.
 
 ``serve`` is a composition of :class:`Component` s that run side by side on one asyncio loop until SIGTERM
-or Ctrl-C (:func:`run_until_signalled`); today the HTTP server is the only one, and the runtime's scheduler
-joins it later as another component. ``StandIn.start`` serves the same app from a background thread on a
-free loopback port.
+or Ctrl-C (:func:`run_until_signalled`): the HTTP server and the runtime's scheduler. ``StandIn.start`` serves
+the same app from a background thread on a free loopback port.
 """
 
 from __future__ import annotations

@@ -26,13 +26,11 @@ from databricks.sdk.service.sql import (
 )
 
 from lakealerts.errors import LakeAlertsError
-from lakealerts.model import Aggregation, AlertRule, ValueType
+from lakealerts.model import EMAIL, Aggregation, AlertRule, ValueType
 from lakealerts.sql.identifiers import Namespace
 from lakealerts.sql.render import render
 from lakealerts.sync.policy import DEFAULT_PARENT_PATH
 from lakealerts.validate.static import display_name
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class MappingError(LakeAlertsError):
@@ -99,7 +97,7 @@ def _subscriptions(rule: AlertRule, context: MappingContext) -> list[AlertV2Subs
     ids = context.destination_ids or {}
     subscriptions = []
     for channel in rule.notification_channels:
-        if _EMAIL.match(channel):
+        if EMAIL.match(channel):
             subscriptions.append(AlertV2Subscription(user_email=channel))
         elif channel in ids:
             subscriptions.append(AlertV2Subscription(destination_id=ids[channel]))

@@ -190,11 +190,11 @@ def _desired(
 def _desired_one(stored: StoredRule, findings: list[Any], context: MappingContext) -> Desired:
     rule, stored_id = stored.rule, stored.sync.databricks_alert_id
     name = display_name(rule)
+    if not rule.is_enabled:  # retired by the delete policy whatever its findings: it will not run anyway
+        return Desired(rule.alert_id, None, stored_id, claim_name=name)
     if findings:
         reason = "invalid: " + "; ".join(f"{f.code} ({f.field}): {f.message}" for f in findings)
         return Desired(rule.alert_id, None, stored_id, reason, "INVALID", name)
-    if not rule.is_enabled:
-        return Desired(rule.alert_id, None, stored_id, claim_name=name)
     try:
         return Desired(rule.alert_id, to_alert(rule, context), stored_id)
     except MappingError as error:

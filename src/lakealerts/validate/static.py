@@ -14,13 +14,12 @@ from sqlglot import exp
 from lakealerts import quartz
 from lakealerts.errors import QuartzError
 from lakealerts.findings import Finding
-from lakealerts.model import Aggregation, AlertRule, NotificationDestination, ValueType
+from lakealerts.model import EMAIL, Aggregation, AlertRule, NotificationDestination, ValueType
 from lakealerts.secrets import SECRET_FIELDS, is_reference
 from lakealerts.sql.identifiers import Namespace
 from lakealerts.sql.readonly import parse_query
 from lakealerts.sql.render import render, template_findings
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _MUSTACHE = re.compile(r"\{\{\{?\s*([#^/&!>]?)\s*([^}\s]+)\s*\}?\}\}")
 # Databricks' alert template variables (kept byte for byte) and ours (replaced before upload and locally).
 DATABRICKS_TEMPLATE_VARIABLES = frozenset({
@@ -177,7 +176,7 @@ def _mustache_findings(text: str, field_name: str) -> list[Finding]:
 def _channel_findings(rule: AlertRule, context: StaticContext) -> list[Finding]:
     findings = []
     for channel in rule.notification_channels:
-        if _EMAIL.match(channel):
+        if EMAIL.match(channel):
             continue
         destination = context.destinations.get(channel)
         if destination is None:
@@ -215,11 +214,6 @@ def _plain_secret_findings(destination: NotificationDestination) -> list[Finding
         for key in SECRET_FIELDS[destination.destination_type]
         if destination.config_json.get(key) and not is_reference(destination.config_json[key])
     ]
-
-
-def destination_findings(destination: NotificationDestination) -> list[Finding]:
-    """Findings of a destination on its own (plain secrets)."""
-    return _plain_secret_findings(destination)
 
 
 def _schedule_findings(rule: AlertRule, context: StaticContext) -> list[Finding]:
