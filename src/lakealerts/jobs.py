@@ -14,23 +14,20 @@ from __future__ import annotations
 
 import os
 import re
-import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from lakealerts.catalog.seeding import default_destination, seed_catalog
 from lakealerts.engines.base import Engine
-from lakealerts.errors import LakeAlertsError, RuleProblem, SetupError, UsageError
-from lakealerts.findings import Finding
+from lakealerts.errors import LakeAlertsError, SetupError, UsageError
 from lakealerts.secrets import SecretReader
 from lakealerts.settings import current_user
 from lakealerts.sql.identifiers import Namespace
 from lakealerts.store.store import Store
 from lakealerts.store.tables import ALERT_CONFIGURATIONS
-from lakealerts.store.validation_results import record_validation
 from lakealerts.sync.policy import DEFAULT_PARENT_PATH, DEFAULT_SUCCESS_THRESHOLD, DeletePolicy
-from lakealerts.validate import RuleValidation, validate_rules
+from lakealerts.usecases import validate_store
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -104,13 +101,7 @@ def validate_rules_job(
     Invalid rules are findings, not a failure: the job succeeds and names them.
     """
     store = _existing_store(engine, catalog, gold_schema, user)
-    problems: list[RuleProblem] = []
-    rules = [stored.rule for stored in store.load_rules(problems=problems)]
-    destinations = [stored.destination for stored in store.load_destinations()]
-    report = validate_rules(rules, destinations, store.namespace, engine)
-    report.results += [_unreadable(problem) for problem in problems]
-    run_id = str(uuid.uuid4())
-    record_validation(store, run_id, report, clock())
+    run_id, report = validate_store(store, engine, clock())
     invalid = sorted(report.invalid_ids)
     return _status(
         "validation",
@@ -304,13 +295,6 @@ def _default_client() -> WorkspaceClient:
     from lakealerts.sync.client import workspace_client
 
     return workspace_client(None, None, 60.0)
-
-
-def _unreadable(problem: RuleProblem) -> RuleValidation:
-    """A row the model rejects (edited by hand) is an invalid rule, recorded like the others."""
-    return RuleValidation(
-        problem.rule_id or "<no id>", [Finding("RULE_INVALID", problem.field, problem.message, problem.hint)]
-    )
 
 
 def _status(job: str, store: Store, **details: Any) -> dict[str, Any]:

@@ -5,6 +5,7 @@ No printing here and no exit codes: the CLI renders what these return.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,10 +14,14 @@ from typing import Any
 
 from lakealerts import quartz
 from lakealerts.documents import parse_destinations, parse_rules
+from lakealerts.engines.base import Engine
 from lakealerts.errors import RuleProblem
 from lakealerts.files import read_documents
+from lakealerts.findings import Finding
 from lakealerts.model import StoredDestination, StoredRule
 from lakealerts.store.store import Store, UpsertCounts
+from lakealerts.store.validation_results import record_validation
+from lakealerts.validate import RuleValidation, ValidationReport, validate_rules
 
 
 @dataclass
@@ -93,3 +98,31 @@ def destination_document(stored: StoredDestination) -> dict[str, Any]:
         **stored.audit.model_dump(mode="json"),
         "databricks_destination_id": stored.databricks_destination_id,
     }
+
+
+def validate_store(
+    store: Store, engine: Engine | None, now: datetime, rule_ids: Sequence[str] | None = None
+) -> tuple[str, ValidationReport]:
+    """Validate the stored rules (all, or ``rule_ids``) and record the run; returns (run_id, report).
+
+    Display names are judged against every stored rule; a row broken by hand is an invalid rule
+    (``RULE_INVALID``), never a crash. Without an engine only the static checks run.
+    """
+    problems: list[RuleProblem] = []
+    everything = store.load_rules(problems=problems)
+    chosen = store.load_rules(rule_ids, problems=[]) if rule_ids else everything
+    destinations = list(store.destinations_by_id(problems=[]).values())
+    report = validate_rules(
+        [s.rule for s in chosen], destinations, store.namespace, engine, all_rules=[s.rule for s in everything]
+    )
+    wanted = set(rule_ids or ())
+    report.results += [_unreadable(p) for p in problems if not wanted or p.rule_id in wanted]
+    run_id = str(uuid.uuid4())
+    record_validation(store, run_id, report, now)
+    return run_id, report
+
+
+def _unreadable(problem: RuleProblem) -> RuleValidation:
+    """A row the model rejects (edited by hand in the table) is an invalid rule like the others."""
+    finding = Finding("RULE_INVALID", problem.field, problem.message, problem.hint)
+    return RuleValidation(problem.rule_id or "<no id>", [finding])

@@ -467,3 +467,12 @@ def test_a_run_the_workspace_refuses_stops_with_a_setup_error_and_still_records_
     (row,) = _metrics(harness.store)
     assert row["error_summary"].startswith("run stopped: Unauthenticated") and row["total_alerts"] == 0
     assert all(state.last_sync_status is None for state in harness.sync_state().values())
+
+
+def test_a_dry_run_reports_the_success_rate_the_real_sync_gets(harness: Harness) -> None:
+    harness.upsert(*rules(3))
+    harness.sync()
+    harness.upsert(rule(0, is_enabled=False), rule(1, alert_query_template="SELECT 1 AS x; DROP TABLE t"))
+    planned = harness.sync(dry_run=True)
+    real = harness.sync()
+    assert planned.success_rate == real.success_rate == 0.5

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import secrets
 import time
-import uuid
 from collections import Counter
 from datetime import datetime
 
@@ -23,8 +22,7 @@ from lakealerts.runtime.runner import run_round
 from lakealerts.runtime.service import default_outbox
 from lakealerts.settings import Settings
 from lakealerts.store.store import Store
-from lakealerts.store.validation_results import record_validation
-from lakealerts.validate import validate_rules
+from lakealerts.usecases import validate_store
 from lakealerts.wiring import open_store
 
 
@@ -56,17 +54,15 @@ def quickstart(ctx: typer.Context) -> None:
         stored = store.load_rules(problems=[])
         output.info("[4/7] rules and their schedules:")
         output.table(None, ("id", "domain", "severity", "schedule", "timezone", "next run"), _rows(stored, moment))
-        _validate(store, stored, moment)
+        _validate(store, moment)
         _sync(store, settings)
         _evaluate(store, settings, [s.rule for s in stored if s.rule.is_enabled], moment)
     output.info("next: `lakealerts rules show COST-001`, `lakealerts history`, `lakealerts serve --token T` "
                 "(evaluates on schedule), and the README for syncing to a real workspace")  # fmt: skip
 
 
-def _validate(store: Store, stored: list[StoredRule], moment: datetime) -> None:
-    destinations = [d.destination for d in store.load_destinations()]
-    report = validate_rules([s.rule for s in stored], destinations, store.namespace, store.engine)
-    record_validation(store, str(uuid.uuid4()), report, moment)
+def _validate(store: Store, moment: datetime) -> None:
+    _, report = validate_store(store, store.engine, moment)
     invalid = sorted(report.invalid_ids)
     output.info(f"[5/7] validate: {len(report.results) - len(invalid)} of {len(report.results)} rules valid"
                 + (f"; invalid: {', '.join(invalid)} (see `lakealerts validate`)" if invalid else ""))  # fmt: skip

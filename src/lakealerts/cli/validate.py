@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 import typer
@@ -11,11 +10,9 @@ from lakealerts.cli import output
 from lakealerts.cli.common import JsonFlag, now
 from lakealerts.cli.sync import Host, Profile
 from lakealerts.engines.base import Engine
-from lakealerts.errors import RuleProblem
-from lakealerts.findings import Finding
 from lakealerts.settings import Settings
-from lakealerts.store.validation_results import record_validation
-from lakealerts.validate import RuleValidation, ValidationReport, validate_rules
+from lakealerts.usecases import validate_store
+from lakealerts.validate import ValidationReport
 from lakealerts.wiring import open_store
 
 
@@ -41,21 +38,9 @@ def validate(
     Findings are listed in docs/findings.md with how to fix each.
     """
     settings: Settings = ctx.obj
-    run_id = str(uuid.uuid4())
     with open_store(settings) as store:
-        problems: list[RuleProblem] = []
-        everything = store.load_rules(problems=problems)
-        chosen = store.load_rules(rule, problems=[]) if rule else everything
-        destinations = list(store.destinations_by_id(problems=[]).values())
-        report = validate_rules(
-            [s.rule for s in chosen],
-            destinations,
-            settings.namespace,
-            _checks_engine(store.engine, warehouse_id, host, profile),
-            all_rules=[s.rule for s in everything],
-        )
-        report.results += [_stored_problem(p) for p in problems if not rule or p.rule_id in rule]
-        record_validation(store, run_id, report, now())
+        engine = _checks_engine(store.engine, warehouse_id, host, profile)
+        run_id, report = validate_store(store, engine, now(), rule)
     _print(report, run_id, json_output)
     if not report.all_valid:
         raise typer.Exit(1)
@@ -69,12 +54,6 @@ def _checks_engine(local: Engine, warehouse_id: str | None, host: str | None, pr
     from lakealerts.sync.client import workspace_client
 
     return WarehouseEngine(workspace_client(host, profile, 60.0), warehouse_id)
-
-
-def _stored_problem(problem: RuleProblem) -> RuleValidation:
-    """A row the model rejects (edited by hand in the table) is an invalid rule, not a crash."""
-    finding = Finding("RULE_INVALID", problem.field, problem.message, problem.hint)
-    return RuleValidation(problem.rule_id or "<no id>", [finding])
 
 
 def _print(report: ValidationReport, run_id: str, json_output: bool) -> None:

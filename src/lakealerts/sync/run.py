@@ -157,9 +157,7 @@ def _sync_rules(
     result.plan = build_plan(desired, remote.list_alerts(), options.parent_path, options.delete_policy)
     stored_ids = {d.alert_id: d.stored_alert_id for d in desired}
     if options.dry_run:
-        in_scope = [d for d in desired if d.alert is not None or d.skip_reason or d.stored_alert_id]
-        failures = sum(1 for s in result.plan.skipped if s.status in ("INVALID", "FAILED"))
-        result.success_rate = 1.0 if not in_scope else (len(in_scope) - failures) / len(in_scope)
+        result.success_rate = planned_success_rate(result.plan)
         return
     say(f"applying: {len(result.plan.create)} create, {len(result.plan.update)} update, "
         f"{len(result.plan.delete)} delete")  # fmt: skip
@@ -168,6 +166,15 @@ def _sync_rules(
     )
     result.success_rate = success_rate(result.outcomes)
     write_back_rules(store, [_write_back(o) for o in result.outcomes if o.alert_id and o.status != "SKIPPED"], clock())
+
+
+def planned_success_rate(plan: Plan) -> float:
+    """The success rate a real sync would have if every call succeeded: the same scope as
+    :func:`success_rate` (kept alerts out, invalid and unmappable rules as failures)."""
+    failures = {s.alert_id for s in plan.skipped if s.status != "SKIPPED"}
+    in_scope = failures | {c.alert_id for c in plan.create} | {u.alert_id for u in plan.update}
+    in_scope |= {d.alert_id for d in plan.delete if d.alert_id} | {u.alert_id for u in plan.unchanged}
+    return 1.0 if not in_scope else (len(in_scope) - len(failures)) / len(in_scope)
 
 
 def _desired(
