@@ -8,7 +8,7 @@ import typer
 
 from lakealerts.cli import output
 from lakealerts.cli.common import JsonFlag, now
-from lakealerts.cli.sync import Host, Profile
+from lakealerts.cli.sync import Host, Profile, Timeout
 from lakealerts.engines.base import Engine
 from lakealerts.settings import Settings
 from lakealerts.usecases import validate_store
@@ -28,6 +28,7 @@ def validate(
     ] = None,
     host: Host = None,
     profile: Profile = None,
+    timeout: Timeout = 60.0,
 ) -> None:
     """Validate rules: static checks (template, read-only SQL, threshold, channels, schedule, names), then
     EXPLAIN and output columns on the engine. Results go to alert_validation_results.
@@ -39,21 +40,23 @@ def validate(
     """
     settings: Settings = ctx.obj
     with open_store(settings) as store:
-        engine = _checks_engine(store.engine, warehouse_id, host, profile)
+        engine = _checks_engine(store.engine, warehouse_id, host, profile, timeout)
         run_id, report = validate_store(store, engine, now(), rule)
     _print(report, run_id, json_output)
     if not report.all_valid:
         raise typer.Exit(1)
 
 
-def _checks_engine(local: Engine, warehouse_id: str | None, host: str | None, profile: str | None) -> Engine:
+def _checks_engine(
+    local: Engine, warehouse_id: str | None, host: str | None, profile: str | None, timeout: float
+) -> Engine:
     """The engine of the EXPLAIN/output-column checks: the local store's, or the given SQL warehouse."""
     if not warehouse_id:
         return local
     from lakealerts.engines.warehouse import WarehouseEngine  # imports the SDK: only when asked for
     from lakealerts.sync.client import workspace_client
 
-    return WarehouseEngine(workspace_client(host, profile, 60.0), warehouse_id)
+    return WarehouseEngine(workspace_client(host, profile, timeout), warehouse_id)
 
 
 def _print(report: ValidationReport, run_id: str, json_output: bool) -> None:

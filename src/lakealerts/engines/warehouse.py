@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+import requests
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors import BadRequest
 from databricks.sdk.errors.base import DatabricksError
@@ -145,9 +146,9 @@ class WarehouseEngine(ClosingEngine):
             return self._finished(self._wait(response))
         except BadRequest as exc:  # the statement itself was refused (e.g. too long): a failure of this one
             raise EngineError(f"the warehouse refused the statement: {exc}") from exc
-        except DatabricksError as exc:
+        except (DatabricksError, requests.RequestException, TimeoutError) as exc:  # unreachable or refusing
             raise SetupError(
-                f"cannot run statements on SQL warehouse {self.warehouse_id}: {exc}",
+                f"cannot run statements on SQL warehouse {self.warehouse_id}: {type(exc).__name__}: {exc}",
                 hint="check the warehouse id, that it is running or can start, and your permission to use it",
             ) from exc
 
