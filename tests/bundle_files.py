@@ -129,7 +129,9 @@ def _dotted(node: ast.expr) -> str:
 
 # --- the bundle schema -------------------------------------------------------------------------------------
 
-SCHEMA_PATH = ROOT.parent / "shared" / "reference" / "databricks-bundle-schema.json"
+# A copy of the official schema (databricks/cli bundle/schema/jsonschema.json, see its README) kept in the
+# repository, so the tests run in any checkout.
+SCHEMA_PATH = ROOT / "tests" / "fixtures" / "reference" / "databricks-bundle-schema.json"
 ALERT_DEFINITION = "#/$defs/github.com/databricks/cli/bundle/config/resources.Alert"
 # Unicode classes Python's `re` lacks, as `re` classes with the same meaning (letters; letters or digits).
 _UNICODE_CLASSES = ((r"[\p{L}\p{N}]", r"[^\W_]"), (r"\p{L}", r"[^\W\d_]"), (r"\p{N}", r"\d"))

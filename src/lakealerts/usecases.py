@@ -34,14 +34,20 @@ class ImportReport:
     unchanged: int = 0
     rejected: list[RuleProblem] = field(default_factory=list)
 
+    @property
+    def rejected_documents(self) -> int:
+        """How many documents were rejected (one may have several problems)."""
+        return len({(p.rule_id, i) if p.rule_id is None else p.rule_id for i, p in enumerate(self.rejected)})
+
     def to_dict(self) -> dict[str, Any]:
-        """The ``--json`` shape of an import."""
+        """The ``--json`` shape of an import: ``rejected`` lists every problem, ``rejected_count`` the documents."""
         return {
             "stored": self.stored,
             "inserted": self.inserted,
             "updated": self.updated,
             "unchanged": self.unchanged,
             "rejected": [problem.to_dict() for problem in self.rejected],
+            "rejected_count": self.rejected_documents,
         }
 
     def _add(self, ids: list[str], counts: UpsertCounts) -> None:

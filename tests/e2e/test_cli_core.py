@@ -160,3 +160,21 @@ def test_environment_errors_exit_2_without_traceback(cli: Cli, tmp_path: Path) -
     cli("rules", "import", str(FIXTURES / "mixed.yaml"))
     unwritable = cli("rules", "export", "--output", str(tmp_path / "missing-dir" / "x.yaml"))
     assert unwritable.code == 2 and "Traceback" not in unwritable.stderr
+
+
+def test_import_counts_rejected_rules_not_problems(cli: Cli, tmp_path: Path) -> None:
+    source = tmp_path / "two-faults.yaml"
+    source.write_text(yaml.safe_dump([{"alert_id": "TWO-FAULTS", "severity": "URGENT", "owner": "o"}]))
+    result = cli("rules", "import", str(source), "--json")
+    assert result.code == 1
+    assert result.json()["rejected_count"] == 1 and len(result.json()["rejected"]) > 1
+    assert "1 rejected (" in cli("rules", "import", str(source)).stderr
+
+
+def test_sync_fails_fast_and_clearly_without_a_reachable_host_or_a_warehouse(cli: Cli) -> None:
+    assert cli("init").code == 0
+    unreachable = cli("plan", "--host", "http://127.0.0.1:9", env={"DATABRICKS_TOKEN": "t"}, timeout=30)
+    assert unreachable.code == 2 and "cannot reach http://127.0.0.1:9" in unreachable.stderr
+    no_warehouse = cli("sync", env={"DATABRICKS_HOST": "https://example.cloud.databricks.com", "DATABRICKS_TOKEN": "t"})
+    assert no_warehouse.code == 2 and "no SQL warehouse id" in no_warehouse.stderr
+    assert "Traceback" not in unreachable.stderr + no_warehouse.stderr

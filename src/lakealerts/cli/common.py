@@ -27,7 +27,7 @@ def finish_import(report: ImportReport, what: str, json_output: bool) -> None:
             output.problem(item)
         output.info(
             f"{what}: {report.inserted} inserted, {report.updated} updated, {report.unchanged} unchanged, "
-            f"{len(report.rejected)} rejected"
+            f"{report.rejected_documents} rejected ({len(report.rejected)} problems)"
         )
     if report.rejected:
         raise typer.Exit(1)

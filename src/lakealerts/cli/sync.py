@@ -36,10 +36,11 @@ Policy = Annotated[
 
 def _run(settings: Settings, host: str | None, profile: str | None, warehouse_id: str | None, timeout: float,
          options: SyncOptions) -> SyncResult:  # fmt: skip
-    from lakealerts.sync.client import warehouse_for, workspace_client
+    from lakealerts.sync.client import check_warehouse_before_connecting, warehouse_for, workspace_client
     from lakealerts.sync.remote import RemoteWorkspace
     from lakealerts.sync.run import SyncOptions, run_sync
 
+    check_warehouse_before_connecting(host, os.environ, warehouse_id)
     client = workspace_client(host, profile, timeout)
     options = SyncOptions(**{**options.__dict__, "warehouse_id": warehouse_for(client, warehouse_id)})
     with open_store(settings) as store:

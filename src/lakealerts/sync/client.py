@@ -6,45 +6,78 @@ import os
 from collections.abc import Mapping
 from urllib.parse import urlparse
 
+import requests
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.config import Config
 
 from lakealerts.errors import SetupError, UsageError
 
 LOCAL_WAREHOUSE_ID = "local"
+_PROBE_SECONDS = 10
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def workspace_client(
     host: str | None, profile: str | None, timeout: float, env: Mapping[str, str] | None = None
 ) -> WorkspaceClient:
-    """``--host`` wins and then uses token auth only (DATABRICKS_TOKEN); otherwise the SDK's default chain."""
+    """``--host`` wins and then uses token auth only (DATABRICKS_TOKEN); otherwise the SDK's default chain.
+
+    An unreachable host is a quick, clear error: the SDK would otherwise retry a refused connection (and its
+    host-metadata probe) for its whole retry budget before saying anything.
+    """
     environment = os.environ if env is None else env
-    # Retries of 429/503/timeouts may take a while against a real workspace, but never forever.
-    http_timeout, retry_timeout = int(max(1, timeout)), int(max(30, timeout * 6))
+    http_timeout = int(max(1, timeout))
+    _check_reachable(host, http_timeout)  # an explicit host is checked before the SDK probes it
     try:
-        if host:
-            token = environment.get("DATABRICKS_TOKEN")
-            if not token:
-                raise UsageError(
-                    f"--host {host} needs a token",
-                    hint="export DATABRICKS_TOKEN=… (for `lakealerts serve`, the token it was started with)",
-                )
-            config = Config(
-                host=host,
-                token=token,
-                auth_type="pat",
-                http_timeout_seconds=http_timeout,
-                retry_timeout_seconds=retry_timeout,
-            )
-        else:
-            config = Config(profile=profile, http_timeout_seconds=http_timeout, retry_timeout_seconds=retry_timeout)
-        return WorkspaceClient(config=config)
+        config = _config(host, profile, environment, http_timeout)
     except ValueError as error:  # the SDK's "cannot configure default credentials"
         raise SetupError(
             f"cannot authenticate to Databricks: {error}",
             hint="set DATABRICKS_HOST and DATABRICKS_TOKEN, pass --profile, or --host for a stand-in",
         ) from error
+    if not host:
+        _check_reachable(config.host, http_timeout)
+    # Once the host answers, 429/503 and dropped connections deserve patient retries — never endless ones.
+    config.retry_timeout_seconds = int(max(30, timeout * 6))
+    return WorkspaceClient(config=config)
+
+
+def _config(host: str | None, profile: str | None, env: Mapping[str, str], http_timeout: int) -> Config:
+    probe = min(http_timeout, _PROBE_SECONDS)  # the SDK's host-metadata probe runs inside Config()
+    if not host:
+        return Config(profile=profile, http_timeout_seconds=http_timeout, retry_timeout_seconds=probe)
+    token = env.get("DATABRICKS_TOKEN")
+    if not token:
+        raise UsageError(
+            f"--host {host} needs a token",
+            hint="export DATABRICKS_TOKEN=… (for `lakealerts serve`, the token it was started with)",
+        )
+    return Config(
+        host=host, token=token, auth_type="pat", http_timeout_seconds=http_timeout, retry_timeout_seconds=probe
+    )
+
+
+def _check_reachable(host: str | None, timeout: int) -> None:
+    """Any HTTP answer will do; no answer at all is an environment error (exit 2)."""
+    if not host:
+        return
+    try:
+        requests.get(f"{host.rstrip('/')}/.well-known/databricks-config", timeout=min(timeout, _PROBE_SECONDS))
+    except requests.RequestException as error:
+        raise SetupError(
+            f"cannot reach {host}: {type(error).__name__}",
+            hint="check the URL (for a stand-in: is `lakealerts serve` running on that port?) and the network",
+        ) from error
+
+
+def check_warehouse_before_connecting(host: str | None, env: Mapping[str, str], warehouse_id: str | None) -> None:
+    """A missing warehouse id against a known, non-loopback host is a usage error before any call."""
+    target = host or env.get("DATABRICKS_HOST")
+    if not warehouse_id and target and not is_loopback(target):
+        raise UsageError(
+            f"no SQL warehouse id for {target}",
+            hint="pass --warehouse-id or set LAKEALERTS_WAREHOUSE_ID (alerts run on a SQL warehouse)",
+        )
 
 
 def is_loopback(host: str | None) -> bool:
