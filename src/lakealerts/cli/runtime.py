@@ -111,5 +111,5 @@ def history(
 
 def _recent(store: Store, table: TableDef, order: str, alert_id: str | None, limit: int) -> list[dict[str, Any]]:
     where, params = ("WHERE alert_id = ?", [alert_id]) if alert_id else ("", [])
-    sql = f"SELECT * FROM {store.table(table)} {where} ORDER BY {quote(order)} DESC LIMIT ?"
+    sql = f"SELECT * FROM {store.table(table)} {where} ORDER BY {quote(order)} DESC, alert_id LIMIT ?"
     return store.engine.execute(sql, [*params, limit]).as_dicts()

@@ -122,7 +122,8 @@ def _sync_destinations(
     say: Callable[[str], None],
 ) -> None:
     stored = store.load_destinations()
-    say(f"syncing {len(stored)} destinations")
+    verb = "planning" if options.dry_run else "syncing"
+    say(f"{verb} {len(stored)} destination{'' if len(stored) == 1 else 's'}")
     result.destinations = sync_destinations(stored, remote, env, secret_reader=secret_reader, dry_run=options.dry_run)
     if not options.dry_run:
         write_destination_ids(store, {d.destination_id: d.databricks_destination_id for d in result.destinations})
