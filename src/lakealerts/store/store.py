@@ -7,10 +7,10 @@ the SQL warehouse API has no ARRAY/MAP parameters; the same SQL then runs on eve
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from lakealerts.documents import parse_destinations, parse_rules
 from lakealerts.engines.base import Engine
@@ -120,19 +120,7 @@ class Store:
         skipped, so one bad row never hides the others; without ``problems`` it raises StoredRowError.
         """
         rows = self._select(ALERT_CONFIGURATIONS, "alert_id", ids)
-        loaded = []
-        for row in rows:
-            stored, row_problems = _stored_rule(row)
-            if stored is not None:
-                loaded.append(stored)
-            elif problems is not None:
-                problems.extend(row_problems)
-            else:
-                raise StoredRowError(
-                    f"stored rule {row['alert_id']} is invalid: {row_problems[0]}",
-                    hint="fix the row with `lakealerts rules import` of a corrected file",
-                )
-        return loaded
+        return _readable(rows, _stored_rule, "alert_id", "rule", "rules", problems)
 
     def get_rule(self, alert_id: str) -> StoredRule:
         """One rule by id; NotFoundError if it is not stored."""
@@ -159,19 +147,8 @@ class Store:
     ) -> list[StoredDestination]:
         """Destinations ordered by ``destination_id``; all, or the given ids. A row broken by hand goes into
         ``problems`` and is skipped; without ``problems`` it raises StoredRowError."""
-        loaded = []
-        for row in self._select(NOTIFICATION_DESTINATIONS, "destination_id", ids):
-            stored, row_problems = _stored_destination(row)
-            if stored is not None:
-                loaded.append(stored)
-            elif problems is not None:
-                problems.extend(row_problems)
-            else:
-                raise StoredRowError(
-                    f"stored destination {row['destination_id']} is invalid: {row_problems[0]}",
-                    hint="fix the row with `lakealerts destinations import` of a corrected file",
-                )
-        return loaded
+        rows = self._select(NOTIFICATION_DESTINATIONS, "destination_id", ids)
+        return _readable(rows, _stored_destination, "destination_id", "destination", "destinations", problems)
 
     def destinations_by_id(self, problems: list[RuleProblem] | None = None) -> dict[str, NotificationDestination]:
         """Every readable destination by its id (broken rows skipped into ``problems`` when given)."""
@@ -250,6 +227,33 @@ def _param(value: Any) -> Any:
     if hasattr(value, "value") and isinstance(value.value, str):  # enums bind as their text
         return value.value
     return value
+
+
+StoredT = TypeVar("StoredT")
+
+
+def _readable(
+    rows: list[dict[str, Any]],
+    convert: Callable[[dict[str, Any]], tuple[StoredT | None, list[RuleProblem]]],
+    key: str,
+    what: str,
+    command: str,
+    problems: list[RuleProblem] | None,
+) -> list[StoredT]:
+    """The rows that pass the model; the others go into ``problems`` or, without it, raise StoredRowError."""
+    loaded = []
+    for row in rows:
+        stored, row_problems = convert(row)
+        if stored is not None:
+            loaded.append(stored)
+        elif problems is not None:
+            problems.extend(row_problems)
+        else:
+            raise StoredRowError(
+                f"stored {what} {row[key]} is invalid: {row_problems[0]}",
+                hint=f"fix the row with `lakealerts {command} import` of a corrected file",
+            )
+    return loaded
 
 
 def _stored_rule(row: dict[str, Any]) -> tuple[StoredRule | None, list[RuleProblem]]:
