@@ -476,3 +476,15 @@ def test_a_dry_run_reports_the_success_rate_the_real_sync_gets(harness: Harness)
     planned = harness.sync(dry_run=True)
     real = harness.sync()
     assert planned.success_rate == real.success_rate == 0.5
+
+
+def test_a_destination_row_broken_by_hand_is_reported_and_the_rest_syncs(harness: Harness) -> None:
+    harness.upsert(*rules(2))
+    harness.upsert_destinations(destination("ops_mail", "EMAIL", {"addresses": ["ops@example.com"]}))
+    harness.store.engine.execute(
+        "UPDATE monitoring.gold.notification_destinations SET config_json = '{}' WHERE destination_id = 'ops_mail'"
+    )
+    result = harness.sync()
+    assert [(d.destination_id, d.status) for d in result.destinations] == [("ops_mail", "FAILED")]
+    assert "stored destination is invalid" in (result.destinations[0].error or "")
+    assert outcomes_by_rule(result) == {"R-000": "CREATED", "R-001": "CREATED"}

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from lakealerts.errors import RuleProblem, SetupError
-from lakealerts.model import StoredRule
+from lakealerts.model import NotificationDestination, StoredDestination, StoredRule
 from lakealerts.secrets import SecretReader
 from lakealerts.store.store import Store
 from lakealerts.store.sync_records import (
@@ -94,10 +94,13 @@ def run_sync(
     run_id, started, started_clock = str(uuid.uuid4()), clock(), time.perf_counter()
     first_call = len(remote.log.latencies_ms)  # a RemoteWorkspace may serve several runs: count only this one's
     result = SyncResult(run_id, options.dry_run, Plan())
+    unreadable: list[RuleProblem] = []
+    destinations = store.load_destinations(problems=unreadable)  # read once: synced, then checked against
     try:
-        _sync_destinations(store, remote, options, result, env, secret_reader, say)
+        _sync_destinations(store, remote, options, result, destinations, unreadable, env, secret_reader, say)
         if options.include_rules:
-            _sync_rules(store, remote, options, result, _destination_ids(result), say, clock)
+            context = [d.destination for d in destinations]
+            _sync_rules(store, remote, options, result, context, _destination_ids(result), say, clock)
     except REMOTE_ERRORS as error:
         aborted = f"{type(error).__name__}: {error}"
         _record(store, options, result, started, clock(), time.perf_counter() - started_clock,
@@ -117,14 +120,20 @@ def _sync_destinations(
     remote: RemoteWorkspace,
     options: SyncOptions,
     result: SyncResult,
+    stored: list[StoredDestination],
+    unreadable: list[RuleProblem],
     env: Mapping[str, str],
     secret_reader: SecretReader | None,
     say: Callable[[str], None],
 ) -> None:
-    stored = store.load_destinations()
     verb = "planning" if options.dry_run else "syncing"
     say(f"{verb} {len(stored)} destination{'' if len(stored) == 1 else 's'}")
     result.destinations = sync_destinations(stored, remote, env, secret_reader=secret_reader, dry_run=options.dry_run)
+    # A row broken by hand in SQL is left as it is remotely and reported, never a reason to stop the run.
+    result.destinations += [
+        DestinationOutcome(p.rule_id or "<no id>", "none", "FAILED", None, f"stored destination is invalid: {p}")
+        for p in unreadable
+    ]
     if not options.dry_run:
         write_destination_ids(store, {d.destination_id: d.databricks_destination_id for d in result.destinations})
 
@@ -147,13 +156,14 @@ def _sync_rules(
     remote: RemoteWorkspace,
     options: SyncOptions,
     result: SyncResult,
+    destinations: list[NotificationDestination],
     destination_ids: dict[str, str],
     say: Callable[[str], None],
     clock: Callable[[], datetime],
 ) -> None:
     problems: list[RuleProblem] = []
     stored = store.load_rules(problems=problems)
-    desired = _desired(store, stored, problems, options, destination_ids)
+    desired = _desired(store, stored, problems, destinations, options, destination_ids)
     say(f"listing alerts; planning {len(desired)} rules")
     result.plan = build_plan(desired, remote.list_alerts(), options.parent_path, options.delete_policy)
     stored_ids = {d.alert_id: d.stored_alert_id for d in desired}
@@ -182,11 +192,11 @@ def _desired(
     store: Store,
     stored: list[StoredRule],
     problems: list[RuleProblem],
+    destinations: list[NotificationDestination],
     options: SyncOptions,
     destination_ids: dict[str, str],
 ) -> list[Desired]:
     rules = [s.rule for s in stored]
-    destinations = [d.destination for d in store.load_destinations()]
     report = validate_rules(rules, destinations, store.namespace)  # static checks only: no engine
     findings = {r.alert_id: r.findings for r in report.results}
     context = MappingContext(store.namespace, options.warehouse_id, options.parent_path, destination_ids)
