@@ -27,7 +27,7 @@ def template_findings(template: str, field: str = "alert_query_template") -> lis
         name = match.group(1).strip()
         if name in TEMPLATE_VARIABLES:
             continue
-        line, col = _position(template, match.start())
+        line, col = position(template, match.start())
         findings.append(
             Finding(
                 "TEMPLATE_UNKNOWN_VARIABLE",
@@ -41,7 +41,7 @@ def template_findings(template: str, field: str = "alert_query_template") -> lis
     return findings
 
 
-def _position(text: str, offset: int) -> tuple[int, int]:
+def position(text: str, offset: int) -> tuple[int, int]:
     """1-based line and column of ``offset``."""
     line = text.count("\n", 0, offset) + 1
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1

@@ -18,7 +18,7 @@ from lakealerts.model import EMAIL, Aggregation, AlertRule, NotificationDestinat
 from lakealerts.secrets import SECRET_FIELDS, is_reference
 from lakealerts.sql.identifiers import Namespace
 from lakealerts.sql.readonly import parse_query
-from lakealerts.sql.render import render, template_findings
+from lakealerts.sql.render import position, render, template_findings
 
 _MUSTACHE = re.compile(r"\{\{\{?\s*([#^/&!>]?)\s*([^}\s]+)\s*\}?\}\}")
 # Databricks' alert template variables (kept byte for byte) and ours (replaced before upload and locally).
@@ -157,8 +157,7 @@ def _mustache_findings(text: str, field_name: str) -> list[Finding]:
         if sigil in ("#", "^"):
             open_sections.append(name)
         if name not in known and not in_row_scope:
-            line = text.count("\n", 0, match.start()) + 1
-            col = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+            line, col = position(text, match.start())
             findings.append(
                 Finding(
                     "TEMPLATE_UNKNOWN_VARIABLE",
