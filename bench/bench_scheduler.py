@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from lakealerts.documents import parse_rules
 from lakealerts.model import AlertRule
-from lakealerts.runtime.runner import RuleRun
+from lakealerts.runtime.ports import RuleRun
 from lakealerts.runtime.scheduler import SchedulerComponent
 
 START = datetime(2026, 11, 27, 8, 0, 30, tzinfo=UTC)

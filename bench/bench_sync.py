@@ -27,19 +27,20 @@ from databricks.sdk.errors import ResourceAlreadyExists
 from databricks.sdk.service.sql import AlertV2
 from tests.faults import FaultProxy, counts_by_route, fault_proxy
 
+from lakealerts.app.settings import Settings
 from lakealerts.documents import parse_rules
 from lakealerts.engines.duckdb import DuckDBEngine
 from lakealerts.model import AlertRule
-from lakealerts.settings import Settings
+from lakealerts.serve import StandIn
 from lakealerts.sql.identifiers import Namespace
-from lakealerts.standin.server import StandIn
 from lakealerts.store.store import Store
 from lakealerts.sync.client import workspace_client
 from lakealerts.sync.mapping import MappingContext, to_alert
 from lakealerts.sync.planner import MANAGED_FIELDS
-from lakealerts.sync.policy import DEFAULT_PARENT_PATH
+from lakealerts.sync.policy import DEFAULT_PARENT_PATH, SyncOptions
 from lakealerts.sync.remote import RemoteWorkspace
-from lakealerts.sync.run import SyncOptions, SyncResult, run_sync
+from lakealerts.sync.run import SyncResult, run_sync
+from lakealerts.sync.status import SyncStatus
 
 NAMESPACE = Namespace("monitoring", "gold")
 TOKEN = "bench-token"
@@ -166,12 +167,13 @@ def run(count: int, latency: float, concurrency: int, every: int) -> list[Measur
 
 
 def _check_sync(result: SyncResult) -> None:
-    failed = [o for o in result.outcomes if o.status not in ("CREATED", "UPDATED", "UNCHANGED")]
+    done = (SyncStatus.CREATED, SyncStatus.UPDATED, SyncStatus.UNCHANGED)
+    failed = [o for o in result.outcomes if o.status not in done]
     assert not failed, failed[:3]
 
 
 def _check_empty(result: SyncResult) -> None:
-    assert result.plan.is_empty and all(o.status == "UNCHANGED" for o in result.outcomes)
+    assert result.plan.is_empty and all(o.status == SyncStatus.UNCHANGED for o in result.outcomes)
 
 
 def report(results: list[Measured], count: int, latency: float, concurrency: int) -> None:

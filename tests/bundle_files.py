@@ -88,7 +88,7 @@ def notebook_of(job: str) -> Path:
 
 @dataclass(frozen=True)
 class NotebookCall:
-    """What a notebook does: the widgets it declares and the one ``lakealerts.jobs`` call it makes."""
+    """What a notebook does: the widgets it declares and the one ``lakealerts.bundle.jobs`` call it makes."""
 
     widgets: tuple[str, ...]
     function: str
@@ -108,14 +108,14 @@ def notebook_call(path: Path) -> NotebookCall:
     imported = {
         alias.asname or alias.name
         for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom) and node.module == "lakealerts.jobs"
+        if isinstance(node, ast.ImportFrom) and node.module == "lakealerts.bundle.jobs"
         for alias in node.names
     }
     calls = [
         node for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
         and node.func.id in imported
     ]  # fmt: skip
-    assert len(calls) == 1, f"{path.name} must make exactly one lakealerts.jobs call, found {len(calls)}"
+    assert len(calls) == 1, f"{path.name} must make exactly one lakealerts.bundle.jobs call, found {len(calls)}"
     call = calls[0]
     assert isinstance(call.func, ast.Name)
     return NotebookCall(widgets, call.func.id, tuple(k.arg for k in call.keywords if k.arg))

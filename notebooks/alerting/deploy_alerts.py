@@ -4,7 +4,7 @@
 # MAGIC Syncs destinations, then every rule to Databricks SQL Alerts V2 under `parent_path`: plan, create /
 # MAGIC update / delete (`delete_policy`: keep, trash or purge), write back, one `alert_sync_metrics` row.
 # MAGIC Invalid rules are skipped, never deployed. `dry_run=true` only plans. Fails when the success rate is
-# MAGIC below `min_success_rate`. The logic lives in `lakealerts.jobs.deploy_alerts`.
+# MAGIC below `min_success_rate`. The logic lives in `lakealerts.bundle.jobs.deploy_alerts`.
 
 # COMMAND ----------
 
@@ -20,8 +20,8 @@ dbutils.widgets.text("min_success_rate", "0.9")
 
 import json
 
+from lakealerts.bundle.jobs import deploy_alerts
 from lakealerts.engines.spark import SparkEngine
-from lakealerts.jobs import deploy_alerts
 
 status = deploy_alerts(
     SparkEngine(spark),

@@ -3,7 +3,7 @@
 # MAGIC # lakealerts: seed the pre-built rules
 # MAGIC Stores the 29 pre-built rules that are missing and the `default_email` destination they notify.
 # MAGIC `force=true` restores every pre-built rule to its shipped form (their Databricks alert ids are kept);
-# MAGIC `email` sets the address of `default_email`. The logic lives in `lakealerts.jobs.seed_rules`.
+# MAGIC `email` sets the address of `default_email`. The logic lives in `lakealerts.bundle.jobs.seed_rules`.
 
 # COMMAND ----------
 
@@ -16,8 +16,8 @@ dbutils.widgets.text("email", "")
 
 import json
 
+from lakealerts.bundle.jobs import seed_rules
 from lakealerts.engines.spark import SparkEngine
-from lakealerts.jobs import seed_rules
 
 status = seed_rules(
     SparkEngine(spark),

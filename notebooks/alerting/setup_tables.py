@@ -3,7 +3,7 @@
 # MAGIC # lakealerts: alerting tables
 # MAGIC Creates the schema and the lakealerts tables as Delta tables in Unity Catalog (primary keys, change data
 # MAGIC feed) and adds columns missing from older versions. Idempotent; never drops. The logic lives in
-# MAGIC `lakealerts.jobs.setup_tables`.
+# MAGIC `lakealerts.bundle.jobs.setup_tables`.
 
 # COMMAND ----------
 
@@ -14,8 +14,8 @@ dbutils.widgets.text("gold_schema", "gold")
 
 import json
 
+from lakealerts.bundle.jobs import setup_tables
 from lakealerts.engines.spark import SparkEngine
-from lakealerts.jobs import setup_tables
 
 status = setup_tables(
     SparkEngine(spark),

@@ -4,7 +4,7 @@
 # MAGIC Syncs `notification_destinations` to Databricks notification destinations. Secret references
 # MAGIC (`{{secrets/<scope>/<key>}}`) are resolved with `dbutils.secrets.get` just before each call and never
 # MAGIC printed. Fails when fewer than `min_success_rate` of the destinations synced. The logic lives in
-# MAGIC `lakealerts.jobs.sync_notifications`.
+# MAGIC `lakealerts.bundle.jobs.sync_notifications`.
 
 # COMMAND ----------
 
@@ -17,8 +17,8 @@ dbutils.widgets.text("min_success_rate", "0.9")
 
 import json
 
+from lakealerts.bundle.jobs import sync_notifications
 from lakealerts.engines.spark import SparkEngine
-from lakealerts.jobs import sync_notifications
 
 status = sync_notifications(
     SparkEngine(spark),

@@ -3,7 +3,7 @@
 # MAGIC # lakealerts: validate rules
 # MAGIC Checks every rule (static checks, then EXPLAIN and the output columns on Spark) and appends one row per
 # MAGIC rule to `alert_validation_results`. Invalid rules are findings: this job succeeds and names them. The
-# MAGIC logic lives in `lakealerts.jobs.validate_rules_job`.
+# MAGIC logic lives in `lakealerts.bundle.jobs.validate_rules_job`.
 
 # COMMAND ----------
 
@@ -14,8 +14,8 @@ dbutils.widgets.text("gold_schema", "gold")
 
 import json
 
+from lakealerts.bundle.jobs import validate_rules_job
 from lakealerts.engines.spark import SparkEngine
-from lakealerts.jobs import validate_rules_job
 
 status = validate_rules_job(
     SparkEngine(spark),

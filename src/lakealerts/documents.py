@@ -1,6 +1,6 @@
 """Turn user documents (mappings from YAML/JSON files) into models, collecting problems instead of raising.
 
-One bad document never stops the others: ``parse_rules`` returns the valid rules and one ``RuleProblem``
+One bad document never stops the others: ``parse_rules`` returns the valid rules and one ``Finding``
 per rejected document, each naming the rule, the field and the fix. Audit and sync keys are accepted and
 ignored, so the output of ``rules list --json`` re-imports unchanged.
 """
@@ -15,7 +15,8 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from lakealerts.errors import QuartzError, RuleProblem
+from lakealerts.errors import QuartzError
+from lakealerts.findings import Finding
 from lakealerts.model import (
     DESTINATION_SYNC_KEYS,
     ID_PATTERN,
@@ -49,7 +50,7 @@ class ParseReport(Generic[ModelT]):
     """What came out of a batch of documents: the valid models and the problems of the rejected ones."""
 
     valid: list[ModelT] = field(default_factory=list)
-    problems: list[RuleProblem] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
 
 
 def parse_rules(documents: Iterable[Mapping[str, Any]]) -> ParseReport[AlertRule]:
@@ -70,7 +71,7 @@ def _parse(
     for document in documents:
         if not isinstance(document, Mapping):
             report.problems.append(
-                RuleProblem(
+                Finding.rejected(
                     None,
                     "<document>",
                     f"expected a mapping, got {type(document).__name__}",
@@ -88,7 +89,7 @@ def _parse(
         key = str(getattr(parsed, id_key))
         if key in seen:
             report.problems.append(
-                RuleProblem(
+                Finding.rejected(
                     key,
                     id_key,
                     f"{id_key} {key!r} appears twice in the input",
@@ -101,24 +102,26 @@ def _parse(
     return report
 
 
-def _problems(rule_id: str | None, exc: ValidationError, model: type[BaseModel]) -> list[RuleProblem]:
+def _problems(rule_id: str | None, exc: ValidationError, model: type[BaseModel]) -> list[Finding]:
     """One problem per pydantic error, with the field and fix spelled out for a user."""
     return [_problem(rule_id, error, model) for error in exc.errors()]
 
 
-def _problem(rule_id: str | None, error: ErrorDetails, model: type[BaseModel]) -> RuleProblem:
+def _problem(rule_id: str | None, error: ErrorDetails, model: type[BaseModel]) -> Finding:
     field_name = ".".join(str(part) for part in error["loc"]) or "<document>"
     cause = (error.get("ctx") or {}).get("error")
     if isinstance(cause, FieldError):
-        return RuleProblem(rule_id, cause.field, str(cause), cause.hint)
+        return Finding.rejected(rule_id, cause.field, str(cause), cause.hint)
     if isinstance(cause, QuartzError):
         where = f" ({cause.field} field)" if cause.field and field_name == "schedule_cron" else ""
-        return RuleProblem(rule_id, field_name, f"{cause.message}{where}", cause.hint or "fix the value")
+        return Finding.rejected(rule_id, field_name, f"{cause.message}{where}", cause.hint or "fix the value")
     kind = error["type"]
     if kind == "extra_forbidden":
-        return RuleProblem(rule_id, field_name, f"unknown key {field_name!r}", _unknown_key_hint(field_name, model))
+        return Finding.rejected(
+            rule_id, field_name, f"unknown key {field_name!r}", _unknown_key_hint(field_name, model)
+        )
     if kind == "missing":
-        return RuleProblem(
+        return Finding.rejected(
             rule_id,
             field_name,
             f"required key {field_name!r} is missing",
@@ -126,12 +129,12 @@ def _problem(rule_id: str | None, error: ErrorDetails, model: type[BaseModel]) -
         )
     if kind == "enum":
         expected = (error.get("ctx") or {}).get("expected", "")
-        return RuleProblem(
+        return Finding.rejected(
             rule_id, field_name, f"{error['input']!r} is not a valid {field_name}", f"use one of {expected}"
         )
     message = error["msg"].removeprefix("Value error, ")
     hint = _FIELD_HINTS.get(field_name, f"give {field_name} a value of the right type")
-    return RuleProblem(rule_id, field_name, f"{message} (got {error['input']!r})", hint)
+    return Finding.rejected(rule_id, field_name, f"{message} (got {error['input']!r})", hint)
 
 
 def _unknown_key_hint(key: str, model: type[BaseModel]) -> str:

@@ -6,8 +6,6 @@ what went wrong (``message``) and how to fix it (``hint``); rule-level errors al
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 
 class LakeAlertsError(Exception):
     """Root of every error lakealerts raises on purpose."""
@@ -55,20 +53,3 @@ class StoredRowError(SetupError):
 
 class NotFoundError(UsageError):
     """Raised when a rule or destination id is not in the store."""
-
-
-@dataclass(frozen=True)
-class RuleProblem:
-    """One problem with one rule document: names the rule, the field and the fix. A value, not raised."""
-
-    rule_id: str | None
-    field: str
-    message: str
-    hint: str
-
-    def __str__(self) -> str:
-        return f"rule {self.rule_id or '<no id>'}: {self.field}: {self.message} (fix: {self.hint})"
-
-    def to_dict(self) -> dict[str, str | None]:
-        """The JSON shape used by ``rules import --json`` for a rejected document."""
-        return {"id": self.rule_id, "field": self.field, "message": self.message, "hint": self.hint}

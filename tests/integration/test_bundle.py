@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from lakealerts import jobs as job_functions
-from lakealerts.bundle_export import export_bundle
+from lakealerts.bundle import jobs as job_functions
+from lakealerts.bundle.export import export_bundle
 from lakealerts.catalog import load_rules
 from lakealerts.catalog.seeding import seed_catalog
 from lakealerts.engines.duckdb import DuckDBEngine

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from lakealerts.engines.duckdb import DuckDBEngine
 from lakealerts.runtime.evaluator import evaluate
-from tests.unit.test_validate_static import make_rule
+from tests.builders import make_rule
 
 pytestmark = pytest.mark.integration
 

@@ -1,7 +1,7 @@
 """The bundle's job functions on DuckDB, called exactly as their notebooks call them (issue 9, "Done when").
 
 Each job's parameters are read from its YAML (variables resolved as ``bundle deploy -t dev`` resolves them) and
-the function is the one its notebook calls, so the YAML, the notebook and ``lakealerts.jobs`` cannot drift
+the function is the one its notebook calls, so the YAML, the notebook and ``lakealerts.bundle.jobs`` cannot drift
 apart unnoticed. Jobs that talk to Databricks talk to the workspace stand-in through the real SDK client.
 """
 
@@ -16,21 +16,21 @@ from typing import Any
 import pytest
 from databricks.sdk import WorkspaceClient
 
-from lakealerts import jobs
+from lakealerts.app.settings import Settings
+from lakealerts.bundle import jobs
 from lakealerts.catalog import load_rules
 from lakealerts.demo.generator import generate
 from lakealerts.demo.model import MIN_ROWS, DemoPlan
 from lakealerts.documents import parse_destinations
 from lakealerts.engines.duckdb import DuckDBEngine
 from lakealerts.errors import EngineError, SetupError, UsageError
-from lakealerts.settings import Settings
+from lakealerts.serve import StandIn
 from lakealerts.sql.identifiers import Namespace
-from lakealerts.standin.server import StandIn
 from lakealerts.store.store import Store
 from lakealerts.store.tables import ALERT_VALIDATION_RESULTS
 from lakealerts.sync.client import workspace_client
+from tests.builders import make_rule
 from tests.bundle_files import job_parameters, notebook_call, notebook_of
-from tests.unit.test_validate_static import make_rule
 
 pytestmark = pytest.mark.integration
 TOKEN = "jobs-test-token-51c2"

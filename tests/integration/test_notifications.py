@@ -14,12 +14,12 @@ from lakealerts.documents import parse_destinations
 from lakealerts.engines.duckdb import DuckDBEngine
 from lakealerts.model import NotificationDestination
 from lakealerts.runtime.channels import DefaultTransport, SmtpSettings
-from lakealerts.runtime.outbox import Outbox
-from lakealerts.runtime.runner import RuleRun, run_round
+from lakealerts.runtime.ports import RuleRun
+from lakealerts.runtime.round import Runtime
 from lakealerts.sql.identifiers import Namespace
 from lakealerts.store.store import Store
+from tests.builders import make_rule, run_round, store_runtime
 from tests.endpoints import HttpRecorder, SmtpServer, http_recorder, smtp_server
-from tests.unit.test_validate_static import make_rule
 
 pytestmark = pytest.mark.integration
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
@@ -56,10 +56,11 @@ def destinations(http: HttpRecorder) -> dict[str, NotificationDestination]:
     return {d.destination_id: d for d in report.valid}
 
 
-def outbox(store: Store, tmp_path: Path, http: HttpRecorder, smtp: SmtpServer, sleeps: list[float]) -> Outbox:
+def outbox(store: Store, tmp_path: Path, http: HttpRecorder, smtp: SmtpServer, sleeps: list[float]) -> Runtime:
     env = {"HOOK_URL": http.url + "/hook", "HOOK_PASSWORD": SECRET, "PD_KEY": "pd-routing-key"}
     transport = DefaultTransport(SmtpSettings(smtp.url, "alerts@lakealerts.test"), http.url + "/pagerduty")
-    return Outbox(store, tmp_path / "outbox", transport, env, sleep=sleeps.append)
+    return store_runtime(store, outbox_dir=tmp_path / "outbox", transport=transport, env=env, sleep=sleeps.append,
+                         sender="alerts@lakealerts.test")  # fmt: skip
 
 
 RULE = {
@@ -73,8 +74,8 @@ RULE = {
 }  # fmt: skip
 
 
-def deliver(store: Store, box: Outbox, http: HttpRecorder, at: datetime, **rule: Any) -> RuleRun:
-    (run,) = run_round(store, [make_rule(**{**RULE, **rule})], destinations(http), at, outbox=box)
+def deliver(store: Store, box: Runtime, http: HttpRecorder, at: datetime, **rule: Any) -> RuleRun:
+    (run,) = run_round(store, [make_rule(**{**RULE, **rule})], destinations(http), at, runtime=box)
     return run
 
 
@@ -163,7 +164,8 @@ def test_missing_secret_fails_that_channel_only_and_names_it(
 ) -> None:
     http, smtp = peers
     box = outbox(store, tmp_path, http, smtp, [])
-    box.env = {}
+    assert box.dispatcher is not None
+    box.dispatcher.env = {}
     run = deliver(store, box, http, T0, notification_channels=["hook", "slack"])
     statuses = {d.channel: (d.status, d.last_error) for d in run.deliveries}
     assert statuses["slack"] == ("SENT", None)
@@ -180,14 +182,14 @@ def test_sql_that_is_not_read_only_never_runs(store: Store) -> None:
 def test_unreachable_webhook_error_names_the_host_never_the_url(store: Store, tmp_path: Path) -> None:
     secret_path = "/services/T000/B000/WHOLEURLSECRET"
     env = {"SLACK_URL": "http://127.0.0.1:9" + secret_path}
-    box = Outbox(store, tmp_path / "outbox", DefaultTransport(SmtpSettings(None)), env, sleep=lambda _: None)
+    box = store_runtime(store, outbox_dir=tmp_path / "outbox", transport=DefaultTransport(SmtpSettings(None)), env=env)
     slack = {
         "slack": NotificationDestination(
             destination_id="slack", destination_name="S", owner="o", destination_type="SLACK",
             config_json={"url": "${env:SLACK_URL}"},
         )
     }  # fmt: skip
-    (run,) = run_round(store, [make_rule(**{**RULE, "notification_channels": ["slack"]})], slack, T0, outbox=box)
+    (run,) = run_round(store, [make_rule(**{**RULE, "notification_channels": ["slack"]})], slack, T0, runtime=box)
     (delivery,) = run.deliveries
     assert delivery.status == "FAILED" and "127.0.0.1" in (delivery.last_error or "")
     assert "WHOLEURLSECRET" not in (delivery.last_error or "")

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
+from lakealerts.app.context import AppContext
+from lakealerts.app.scheduling import StoreBatchEvaluator, StoreRuleSource
+from lakealerts.app.settings import Settings
 from lakealerts.documents import parse_destinations
 from lakealerts.runtime.scheduler import SchedulerComponent
-from lakealerts.runtime.service import StoreBatchEvaluator, StoreRuleSource
-from lakealerts.settings import Settings
-from lakealerts.wiring import open_store
+from tests.builders import make_rule
 from tests.endpoints import HttpRecorder, http_recorder
-from tests.unit.test_validate_static import make_rule
 
 pytestmark = pytest.mark.integration
 T0 = datetime(2026, 11, 27, 8, 0, 30, tzinfo=UTC)
@@ -43,15 +43,15 @@ class StepClock:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Iterator[tuple[Settings, HttpRecorder]]:
-    settings = Settings(home=tmp_path / "home")
+def settings(tmp_path: Path) -> Iterator[tuple[AppContext, HttpRecorder]]:
+    settings = AppContext(Settings(home=tmp_path / "home"), env={})
     with http_recorder() as http:
         _prepare(settings, http)
         yield settings, http
 
 
-def _prepare(settings: Settings, http: HttpRecorder) -> None:
-    with open_store(settings, require_tables=False) as store:
+def _prepare(settings: AppContext, http: HttpRecorder) -> None:
+    with settings.store(require_tables=False) as store:
         store.init()
         store.engine.execute("CREATE TABLE monitoring.gold.metrics (value DOUBLE)")
         store.engine.execute("INSERT INTO monitoring.gold.metrics VALUES (42)")
@@ -69,7 +69,7 @@ def _prepare(settings: Settings, http: HttpRecorder) -> None:
         store.upsert_destinations(destinations.valid, T0)  # fmt: skip
 
 
-def upsert(settings: Settings, **overrides: Any) -> None:
+def upsert(settings: AppContext, **overrides: Any) -> None:
     document: dict[str, Any] = {
         "alert_query_template": "SELECT value FROM ${catalog}.${gold_schema}.metrics",
         "threshold_value_double": 10,
@@ -77,25 +77,25 @@ def upsert(settings: Settings, **overrides: Any) -> None:
         "notification_channels": ["hook"],
         **overrides,
     }
-    with open_store(settings) as store:
+    with settings.store() as store:
         store.upsert_rules([make_rule(**document)], T0)
 
 
-def run_scheduler(settings: Settings, start: datetime, minutes: float) -> list[str]:
+def run_scheduler(settings: AppContext, start: datetime, minutes: float) -> list[str]:
     """Run the real component on virtual time; return the log of evaluations (alert_id@minute:state)."""
     clock = StepClock(start, start + timedelta(minutes=minutes))
-    component = SchedulerComponent(StoreRuleSource(settings), StoreBatchEvaluator(settings, {}), clock,
+    component = SchedulerComponent(StoreRuleSource(settings), StoreBatchEvaluator(settings), clock,
                                    max_parallel=1, reload_seconds=20)  # fmt: skip
     clock.component = component
     asyncio.run(component.run(asyncio.Event()))
-    with open_store(settings) as store:
+    with settings.store() as store:
         rows = store.engine.execute(
             "SELECT alert_id, evaluated_at, state FROM monitoring.gold.alert_evaluations ORDER BY evaluated_at"
         ).rows
     return [f"{a}@{(t - T0).total_seconds() / 60:.1f}:{s}" for a, t, s in rows]
 
 
-def test_retrigger_timing_on_schedule(settings: tuple[Settings, HttpRecorder]) -> None:
+def test_retrigger_timing_on_schedule(settings: tuple[AppContext, HttpRecorder]) -> None:
     config, http = settings
     upsert(config, retrigger_seconds=150)
     log = run_scheduler(config, T0, minutes=6)
@@ -104,7 +104,7 @@ def test_retrigger_timing_on_schedule(settings: tuple[Settings, HttpRecorder]) -
     assert minutes == [0.5, 3.5]  # first evaluation, then the first one at least 150 s after it
 
 
-def test_edit_is_picked_up_and_pause_stops_it(settings: tuple[Settings, HttpRecorder]) -> None:
+def test_edit_is_picked_up_and_pause_stops_it(settings: tuple[AppContext, HttpRecorder]) -> None:
     config, _ = settings
     upsert(config)
     first = run_scheduler(config, T0, minutes=2)
@@ -116,7 +116,7 @@ def test_edit_is_picked_up_and_pause_stops_it(settings: tuple[Settings, HttpReco
     assert run_scheduler(config, T0 + timedelta(minutes=10), minutes=10)[4:] == []
 
 
-def test_restart_runs_one_catch_up_for_a_missed_schedule(settings: tuple[Settings, HttpRecorder]) -> None:
+def test_restart_runs_one_catch_up_for_a_missed_schedule(settings: tuple[AppContext, HttpRecorder]) -> None:
     config, http = settings
     upsert(config)
     run_scheduler(config, T0, minutes=1)

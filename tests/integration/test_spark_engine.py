@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlglot
 
-from lakealerts import jobs
+from lakealerts.bundle import jobs
 from lakealerts.catalog import load_rules
 from lakealerts.catalog.seeding import seed_catalog
 from lakealerts.demo.generator import generate

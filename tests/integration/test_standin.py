@@ -23,9 +23,9 @@ from databricks.sdk.errors import (
 from databricks.sdk.service import settings as dest
 from databricks.sdk.service import sql
 
+from lakealerts.app.settings import Settings
 from lakealerts.engines.duckdb import DuckDBEngine
-from lakealerts.settings import Settings
-from lakealerts.standin.server import StandIn
+from lakealerts.serve import StandIn
 
 pytestmark = pytest.mark.integration
 TOKEN = "test-token-7c1f"

@@ -17,25 +17,25 @@ from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors import NotFound
 from databricks.sdk.service.sql import AlertV2
 
+from lakealerts.app.settings import Settings
 from lakealerts.documents import parse_destinations
 from lakealerts.engines.duckdb import DuckDBEngine
 from lakealerts.errors import SetupError
 from lakealerts.model import AlertRule, NotificationDestination, RuleSyncState
-from lakealerts.settings import Settings
+from lakealerts.serve import StandIn
 from lakealerts.sql.identifiers import Namespace
-from lakealerts.standin.server import StandIn
 from lakealerts.store.store import Store
 from lakealerts.store.tables import ALERT_CONFIGURATIONS, ALERT_SYNC_METRICS
 from lakealerts.sync import remote as remote_module
 from lakealerts.sync.client import workspace_client
 from lakealerts.sync.mapping import MappingContext, to_alert
 from lakealerts.sync.planner import Plan
-from lakealerts.sync.policy import DEFAULT_PARENT_PATH, DeletePolicy
+from lakealerts.sync.policy import DEFAULT_PARENT_PATH, DeletePolicy, SyncOptions
 from lakealerts.sync.remote import RemoteWorkspace
-from lakealerts.sync.run import SyncAbortedError, SyncOptions, SyncResult, run_sync
+from lakealerts.sync.run import SyncAbortedError, SyncResult, run_sync
+from tests.builders import make_rule
 from tests.conftest import Cli
 from tests.faults import counts_by_route, fault_proxy
-from tests.unit.test_validate_static import make_rule
 
 pytestmark = pytest.mark.integration
 TOKEN = "sync-test-token-3f9a"

@@ -18,19 +18,19 @@ from pathlib import Path
 import pytest
 from databricks.sdk import WorkspaceClient
 
+from lakealerts.app.settings import Settings
 from lakealerts.engines.duckdb import DuckDBEngine
 from lakealerts.model import AlertRule
-from lakealerts.settings import Settings
+from lakealerts.serve import StandIn
 from lakealerts.sql.identifiers import Namespace
-from lakealerts.standin.server import StandIn
 from lakealerts.store.store import Store
-from lakealerts.sync.applier import SUCCESS_STATUSES
 from lakealerts.sync.client import workspace_client
-from lakealerts.sync.policy import DEFAULT_PARENT_PATH, DeletePolicy
+from lakealerts.sync.policy import DEFAULT_PARENT_PATH, DeletePolicy, SyncOptions
 from lakealerts.sync.remote import RemoteWorkspace
-from lakealerts.sync.run import SyncOptions, SyncResult, run_sync
+from lakealerts.sync.run import SyncResult, run_sync
+from lakealerts.sync.status import SUCCESS_STATUSES
+from tests.builders import make_rule
 from tests.faults import Fault, FaultProxy, FaultSchedule, fault_proxy
-from tests.unit.test_validate_static import make_rule
 
 pytestmark = pytest.mark.integration
 TOKEN = "fault-test-token-81c2"

@@ -12,7 +12,7 @@ import yaml
 from lakealerts.engines.duckdb import DuckDBEngine
 from lakealerts.sql.identifiers import Namespace
 from lakealerts.validate import validate_rules
-from tests.unit.test_validate_static import make_rule
+from tests.builders import make_rule
 
 pytestmark = pytest.mark.integration
 CASES = yaml.safe_load((Path(__file__).parent.parent / "fixtures" / "validation" / "engine_cases.yaml").read_text())

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from databricks.sdk import WorkspaceClient
 
+from lakealerts.app.settings import Settings
 from lakealerts.catalog import load_rules
 from lakealerts.catalog.seeding import default_destination
 from lakealerts.demo.generator import generate
@@ -25,14 +26,13 @@ from lakealerts.engines.base import Column
 from lakealerts.engines.duckdb import DuckDBEngine
 from lakealerts.engines.warehouse import WarehouseEngine
 from lakealerts.errors import EngineError
-from lakealerts.settings import Settings
+from lakealerts.serve import StandIn
 from lakealerts.sql.identifiers import Namespace
-from lakealerts.standin.server import StandIn
 from lakealerts.store.store import Store
 from lakealerts.sync.client import workspace_client
 from lakealerts.validate import validate_rules
+from tests.builders import make_rule
 from tests.conftest import Cli
-from tests.unit.test_validate_static import make_rule
 
 pytestmark = pytest.mark.integration
 TOKEN = "warehouse-test-token-7d1e"

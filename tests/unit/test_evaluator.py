@@ -10,7 +10,7 @@ import pytest
 
 from lakealerts.runtime.evaluator import evaluate
 from lakealerts.runtime.state import AlertState, advance
-from tests.unit.test_validate_static import make_rule
+from tests.builders import make_rule
 
 pytestmark = pytest.mark.unit
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)

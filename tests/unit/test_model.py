@@ -208,7 +208,7 @@ def test_destination_config_as_json_text_and_webhook_keys() -> None:
 def test_json_output_is_strict_even_for_nan() -> None:
     import json
 
-    from lakealerts.files import dump_json
+    from lakealerts.app.files import dump_json
 
     text = dump_json([{"value": float("nan"), "other": [float("inf"), 1.5]}])
     assert json.loads(text) == [{"value": None, "other": [None, 1.5]}]

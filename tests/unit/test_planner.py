@@ -11,7 +11,7 @@ from databricks.sdk.service.sql import AlertV2
 from lakealerts.sql.identifiers import Namespace
 from lakealerts.sync.mapping import MappingContext, MappingError, fill_our_variables, to_alert
 from lakealerts.sync.planner import DeletePolicy, Desired, build_plan, changed_fields
-from tests.unit.test_validate_static import make_rule
+from tests.builders import make_rule
 
 pytestmark = pytest.mark.unit
 FOLDER = "/Workspace/Shared/lakealerts"

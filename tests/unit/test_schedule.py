@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from lakealerts.runtime.schedule import Schedule
-from tests.unit.test_validate_static import make_rule
+from tests.builders import make_rule
 
 pytestmark = pytest.mark.unit
 T0 = datetime(2026, 11, 27, 8, 0, 0, tzinfo=UTC)

@@ -8,38 +8,18 @@ from typing import Any
 import pytest
 import yaml
 
-from lakealerts.documents import parse_destinations, parse_rules
-from lakealerts.model import AlertRule
+from lakealerts.documents import parse_destinations
 from lakealerts.sql.identifiers import Namespace
 from lakealerts.sql.readonly import check_read_only
 from lakealerts.sql.render import render, template_findings
 from lakealerts.validate import validate_rules
+from tests.builders import make_rule
 
 pytestmark = pytest.mark.unit
 CASES = Path(__file__).parent.parent / "fixtures" / "validation"
 SQL_CASES = yaml.safe_load((CASES / "sql_cases.yaml").read_text())
 RULE_CASES = yaml.safe_load((CASES / "rule_cases.yaml").read_text())
 NAMESPACE = Namespace("monitoring", "gold")
-
-
-def make_rule(**overrides: Any) -> AlertRule:
-    document: dict[str, Any] = {
-        "alert_id": "BASE-1",
-        "alert_name": "Base",
-        "agent_domain": "COST",
-        "severity": "WARNING",
-        "alert_query_template": "SELECT value AS value, 1 AS other FROM ${catalog}.${gold_schema}.t",
-        "threshold_column": "value",
-        "threshold_operator": ">",
-        "threshold_value_type": "DOUBLE",
-        "threshold_value_double": 1,
-        "schedule_cron": "0 0 * * * ?",
-        "owner": "o@example.com",
-    }
-    document.update(overrides)
-    report = parse_rules([{k: v for k, v in document.items() if v is not None}])
-    assert report.problems == [], report.problems
-    return report.valid[0]
 
 
 DESTINATIONS = parse_destinations([

@@ -11,6 +11,9 @@ from typing import Annotated
 
 import typer
 
+from lakealerts.app.context import AppContext
+from lakealerts.app.settings import DEFAULT_CATALOG, DEFAULT_HOME, DEFAULT_SCHEMA, Settings
+from lakealerts.app.setup import init_tables
 from lakealerts.cli import output
 from lakealerts.cli.catalog import demo_data, seed
 from lakealerts.cli.destinations import destinations_app
@@ -21,8 +24,6 @@ from lakealerts.cli.serve import serve
 from lakealerts.cli.sync import plan, sync
 from lakealerts.cli.validate import validate
 from lakealerts.errors import LakeAlertsError
-from lakealerts.settings import DEFAULT_CATALOG, DEFAULT_HOME, DEFAULT_SCHEMA, Settings
-from lakealerts.wiring import open_store
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -67,7 +68,7 @@ def main_options(
     """Global options go before the command, e.g. `lakealerts --home /tmp/la rules list`."""
     settings = Settings(home=home, catalog=catalog, schema=schema)
     settings.namespace  # noqa: B018 - validates catalog and schema before any command runs
-    ctx.obj = settings
+    ctx.obj = AppContext(settings=settings, progress=output.info)
 
 
 @app.command()
@@ -76,22 +77,14 @@ def init(
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """Create the schema and all lakealerts tables; add columns missing from older versions. Idempotent."""
-    settings: Settings = ctx.obj
-    with open_store(settings, require_tables=False) as store:
-        report = store.init()
+    result = init_tables(ctx.obj)
     if json_output:
-        output.emit_json(
-            {
-                "created_tables": report.created_tables,
-                "added_columns": report.added_columns,
-                "store": str(settings.store_path),
-                "namespace": f"{settings.catalog}.{settings.schema}",
-            }
-        )
+        output.emit_json(result.to_dict())
         return
-    where = f"{settings.catalog}.{settings.schema} in {settings.store_path}"
+    report = result.report
     output.info(
-        f"tables ready in {where}: {len(report.created_tables)} created, {len(report.added_columns)} columns added"
+        f"tables ready in {result.namespace} in {result.store}: {len(report.created_tables)} created, "
+        f"{len(report.added_columns)} columns added"
     )
 
 

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from typing import Annotated
 
 import typer
 
 from lakealerts import catalog
-from lakealerts.catalog.seeding import DEFAULT_EMAIL, seed_catalog
+from lakealerts.app import setup
+from lakealerts.app.setup import DEFAULT_DEMO_ROWS
+from lakealerts.catalog.seeding import DEFAULT_EMAIL
 from lakealerts.cli import output
-from lakealerts.cli.common import JsonFlag, now
-from lakealerts.demo.generator import DemoReport, generate
-from lakealerts.demo.model import MIN_ROWS, DemoPlan
-from lakealerts.settings import Settings
-from lakealerts.wiring import open_store
-
-DEFAULT_DEMO_ROWS = 100_000
+from lakealerts.cli.common import JsonFlag
+from lakealerts.demo.model import MIN_ROWS
 
 
 def seed(
@@ -40,15 +36,11 @@ def seed(
     default_email is created when missing and changed only by --email.
     The rules and why some fire on the demo data: docs/catalog.md.
     """
-    settings: Settings = ctx.obj
-    started = time.perf_counter()
-    with open_store(settings, require_tables=False) as store:
-        store.init()
-        report = seed_catalog(store, now(), force=force, email=email)
-    seconds = round(time.perf_counter() - started, 2)
+    result = setup.seed(ctx.obj, force=force, email=email)
     if json_output:
-        output.emit_json({**report.to_dict(), "seconds": seconds})
+        output.emit_json(result.to_dict())
         return
+    report, seconds = result.report, result.seconds
     output.info(
         f"pre-built rules: {len(report.inserted)} inserted, {len(report.restored)} restored, "
         f"{len(report.unchanged)} unchanged; destination {catalog.DEFAULT_DESTINATION_ID}: {report.destination} "
@@ -77,25 +69,20 @@ def demo_data(
     The same --rows and --as-of give the same tables.
     Anomalies on the as-of day make a documented subset of the pre-built rules fire (docs/catalog.md).
     """
-    settings: Settings = ctx.obj
-    plan = DemoPlan(rows, (as_of or now()).date())
-    started = time.perf_counter()
-    with open_store(settings, require_tables=False) as store:
-        report = generate(store.engine, settings.namespace, plan, progress=output.info)
-    seconds = round(time.perf_counter() - started, 2)
+    result = setup.demo_data(ctx.obj, rows, as_of.date() if as_of else None)
     if json_output:
-        triggered = sorted(catalog.expected_triggered())
-        output.emit_json({**report.to_dict(), "seconds": seconds, "expected_triggered": triggered})
+        output.emit_json(result.to_dict())
         return
-    _print_demo(report, seconds)
+    _print_demo(result)
 
 
-def _print_demo(report: DemoReport, seconds: float) -> None:
+def _print_demo(result: setup.DemoResult) -> None:
+    report, seconds = result.report, result.seconds
     output.table(
         f"demo gold layer in {report.namespace}, as of {report.as_of.isoformat()}",
         ("table", "rows"),
         [(name, f"{count:,}") for name, count in report.table_rows.items()],
     )
     output.info(f"generated {report.total_rows:,} rows in {seconds:.2f} s")
-    triggered = ", ".join(sorted(catalog.expected_triggered()))
+    triggered = ", ".join(result.expected_triggered)
     output.info(f"on {report.as_of.isoformat()} these pre-built rules fire: {triggered}; the others stay OK")

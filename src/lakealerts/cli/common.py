@@ -1,21 +1,15 @@
-"""Pieces every command uses: the ``--json`` flag, the clock, and the end of an import."""
+"""Pieces every command uses: the ``--json`` flag and the end of an import."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
+from lakealerts.app.rules import ImportReport
 from lakealerts.cli import output
-from lakealerts.usecases import ImportReport
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-
-
-def now() -> datetime:
-    """The CLI is the one place that reads the clock; everything below takes the time as an argument."""
-    return datetime.now(UTC)
 
 
 def finish_import(report: ImportReport, what: str, json_output: bool) -> None:

@@ -7,12 +7,10 @@ from typing import Annotated
 
 import typer
 
+from lakealerts.app import destinations as use
 from lakealerts.cli import output
-from lakealerts.cli.common import JsonFlag, finish_import, now
+from lakealerts.cli.common import JsonFlag, finish_import
 from lakealerts.cli.sync import sync_destinations_command
-from lakealerts.errors import RuleProblem
-from lakealerts.usecases import destination_document, import_destinations
-from lakealerts.wiring import open_store
 
 destinations_app = typer.Typer(help="Notification destinations: list, import and sync.", no_args_is_help=True)
 destinations_app.command("sync")(sync_destinations_command)
@@ -21,13 +19,11 @@ destinations_app.command("sync")(sync_destinations_command)
 @destinations_app.command("list")
 def list_destinations(ctx: typer.Context, json_output: JsonFlag = False) -> None:
     """List the stored destinations (secret references are shown as written, never resolved)."""
-    with open_store(ctx.obj) as store:
-        problems: list[RuleProblem] = []
-        stored = store.load_destinations(problems=problems)
-    for problem in problems:  # a row broken by hand in SQL: named, and the others still listed
+    listed = use.list_destinations(ctx.obj)
+    for problem in listed.problems:  # a row broken by hand in SQL: named, and the others still listed
         output.problem(problem)
     if json_output:
-        output.emit_json([destination_document(item) for item in stored])
+        output.emit_json(listed.to_dict())
         return
     rows = [
         (
@@ -37,9 +33,9 @@ def list_destinations(ctx: typer.Context, json_output: JsonFlag = False) -> None
             "yes" if s.destination.is_enabled else "no",
             s.databricks_destination_id or "-",
         )
-        for s in stored
+        for s in listed.destinations
     ]
-    output.table(f"{len(stored)} destinations", ("id", "name", "type", "enabled", "databricks id"), rows)
+    output.table(f"{len(rows)} destinations", ("id", "name", "type", "enabled", "databricks id"), rows)
 
 
 @destinations_app.command("import")
@@ -53,7 +49,4 @@ def import_command(
     config_json by type: EMAIL {addresses: [..]}, SLACK / MICROSOFT_TEAMS {url}, WEBHOOK {url, username,
     password}, PAGERDUTY {integration_key}. Write secrets as references: ${env:NAME}.
     """
-    with open_store(ctx.obj, require_tables=False) as store:
-        store.init()
-        report = import_destinations(store, files, now())
-    finish_import(report, "destinations", json_output)
+    finish_import(use.import_destinations(ctx.obj, files), "destinations", json_output)

@@ -9,8 +9,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from lakealerts.errors import LakeAlertsError, RuleProblem
-from lakealerts.files import dump_json
+from lakealerts.app.files import dump_json
+from lakealerts.errors import LakeAlertsError
+from lakealerts.findings import Finding
 
 # Piped output (CI logs, files, tests) gets room for whole ids instead of rich's 80-column default.
 _PIPE_WIDTH = None if sys.stdout.isatty() else 200
@@ -38,7 +39,7 @@ def info(message: str) -> None:
     stderr.print(message, highlight=False)
 
 
-def problem(item: RuleProblem) -> None:
+def problem(item: Finding) -> None:
     """One rejected rule: which rule, which field, what is wrong and how to fix it."""
     stderr.print(
         f"[red]✗[/red] rule [bold]{item.rule_id or '<no id>'}[/bold]: [bold]{item.field}[/bold]: "

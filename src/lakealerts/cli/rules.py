@@ -2,42 +2,31 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from lakealerts.app import rules as use
+from lakealerts.app.context import AppContext
+from lakealerts.app.rules import ExportFormat
 from lakealerts.cli import output
-from lakealerts.cli.common import JsonFlag, finish_import, now
-from lakealerts.errors import RuleProblem
-from lakealerts.files import dump_json, dump_yaml
-from lakealerts.settings import Settings
-from lakealerts.usecases import import_rules, rule_details, rule_document
-from lakealerts.wiring import open_store
+from lakealerts.cli.common import JsonFlag, finish_import
 
 rules_app = typer.Typer(help="Alert rules: list, show, import and export (YAML/JSON).", no_args_is_help=True)
-
-
-class ExportFormat(StrEnum):
-    """File formats of ``rules export``."""
-
-    yaml = "yaml"
-    json = "json"
-    bundle = "bundle"
 
 
 @rules_app.command("list")
 def list_rules(ctx: typer.Context, json_output: JsonFlag = False) -> None:
     """List the stored rules. `--json` output re-imports unchanged with `rules import`."""
-    with open_store(ctx.obj) as store:
-        problems: list[RuleProblem] = []
-        stored = store.load_rules(problems=problems)
-    for problem in problems:  # a row broken by hand in SQL: named, and the others still listed
+    app: AppContext = ctx.obj
+    listed = use.list_rules(app)
+    for problem in listed.problems:  # a row broken by hand in SQL: named, and the others still listed
         output.problem(problem)
     if json_output:
-        output.emit_json([rule_document(item) for item in stored])
+        output.emit_json(listed.to_dict())
         return
+    stored = listed.rules
     rows = [
         (
             s.rule.alert_id,
@@ -51,7 +40,7 @@ def list_rules(ctx: typer.Context, json_output: JsonFlag = False) -> None:
         for s in stored
     ]
     output.table(
-        f"{len(stored)} rules in {ctx.obj.catalog}.{ctx.obj.schema}",
+        f"{len(stored)} rules in {app.settings.catalog}.{app.settings.schema}",
         ("id", "name", "domain", "severity", "schedule", "enabled", "sync"),
         rows,
     )
@@ -64,13 +53,11 @@ def show_rule(
     json_output: JsonFlag = False,
 ) -> None:
     """Show one rule, its schedule in words and its next five fire times in the rule's timezone."""
-    with open_store(ctx.obj) as store:
-        stored = store.get_rule(alert_id)
-    details = rule_details(stored, now())
+    details = use.show_rule(ctx.obj, alert_id)
     if json_output:
-        output.emit_json(details)
+        output.emit_json(details.to_dict())
         return
-    rule = stored.rule
+    rule = details.stored.rule
     condition = f"{rule.aggregation_type or 'FIRST'}({rule.threshold_column}) {rule.threshold_operator}"
     if rule.threshold_value is not None:
         condition += f" {rule.threshold_value!r}"
@@ -83,9 +70,9 @@ def show_rule(
             ("empty result", rule.empty_result_state.value),
             (
                 "schedule",
-                f"{rule.schedule_cron} — {details['schedule_description']} ({rule.schedule_timezone})",
+                f"{rule.schedule_cron} — {details.schedule_description} ({rule.schedule_timezone})",
             ),
-            ("next fire times", "\n".join(details["next_fire_times"])),
+            ("next fire times", "\n".join(moment.isoformat() for moment in details.next_fire_times)),
             ("channels", ", ".join(rule.notification_channels) or "-"),
             ("owner", rule.owner),
             ("enabled / paused", f"{rule.is_enabled} / {rule.pause_status.value}"),
@@ -106,11 +93,7 @@ def import_command(
     notify_on_ok=false, use_custom_template=false, query_source=CUSTOM, empty_result_state=OK,
     schedule_timezone=UTC. Audit and sync keys are ignored; any other unknown key rejects the rule.
     """
-    settings: Settings = ctx.obj
-    with open_store(settings, require_tables=False) as store:
-        store.init()
-        report = import_rules(store, files, now())
-    finish_import(report, "rules", json_output)
+    finish_import(use.import_rules(ctx.obj, files), "rules", json_output)
 
 
 @rules_app.command("export")
@@ -128,24 +111,12 @@ def export_rules(
     """Export the stored rules as a file `rules import` reads back (user columns only), or with
     `--format bundle` as `resources.alerts` YAML for `databricks bundle deploy` (enabled, valid rules only).
     """
-    settings: Settings = ctx.obj
-    with open_store(settings) as store:
-        problems: list[RuleProblem] = []
-        stored = store.load_rules(problems=problems)
-        destinations = store.load_destinations() if format_ is ExportFormat.bundle else []
-    for problem in problems:
+    export = use.export_rules(ctx.obj, format_, warehouse_id)
+    for problem in export.problems:
         output.problem(problem)
-    if format_ is ExportFormat.bundle:
-        from lakealerts.bundle_export import export_bundle  # imports the SDK: only for this format
-
-        export = export_bundle(stored, destinations, settings.namespace, warehouse_id)
-        for alert_id, reason in export.skipped:
-            output.info(f"skipped {alert_id}: {reason}")
-        text, count = export.to_yaml(), export.alert_count
-    else:
-        documents = [s.rule.model_dump(mode="json") for s in stored]
-        text = dump_yaml(documents) if format_ is ExportFormat.yaml else dump_json(documents) + "\n"
-        count = len(documents)
+    for alert_id, reason in export.skipped:
+        output.info(f"skipped {alert_id}: {reason}")
+    text, count = export.text, export.count
     if output_file is None:
         typer.echo(text, nl=False)
     else:

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
 
+from lakealerts.app import evaluate as use
+from lakealerts.app.context import AppContext
 from lakealerts.cli import output
-from lakealerts.cli.common import JsonFlag, now
-from lakealerts.errors import RuleProblem, UsageError
-from lakealerts.runtime.runner import RuleRun, run_round
-from lakealerts.runtime.service import default_outbox
-from lakealerts.settings import Settings
-from lakealerts.sql.identifiers import quote
-from lakealerts.store.store import Store
-from lakealerts.store.tables import ALERT_EVALUATIONS, ALERT_NOTIFICATION_OUTBOX, TableDef
-from lakealerts.wiring import open_store
+from lakealerts.cli.common import JsonFlag
+from lakealerts.errors import UsageError
 
 
 def parse_instant(text: str) -> datetime:
@@ -45,33 +39,25 @@ def eval_command(
     Without --notify this is a preview: history is recorded, alert state is not advanced, nothing is sent.
     Exit 1 when any rule is in ERROR.
     """
-    settings: Settings = ctx.obj
-    instant = parse_instant(at) if at else None
-    with open_store(settings) as store:
-        problems: list[RuleProblem] = []
-        stored = store.load_rules(alert_ids or None, problems=problems)
-        rules = [s.rule for s in stored if alert_ids or s.rule.is_enabled]
-        destinations = store.destinations_by_id(problems=[])
-        outbox = default_outbox(store, settings, os.environ) if notify else None
-        runs = run_round(store, rules, destinations, instant or now(), at=instant, outbox=outbox)
-    # A row broken by hand in SQL cannot run: it is that rule's ERROR, and the others still ran.
-    runs += [RuleRun(p.rule_id or "<no id>", "ERROR", None, f"stored rule is invalid: {p}") for p in problems]
-    _print_runs(runs, json_output, notify, settings)
-    if any(run.state == "ERROR" for run in runs):
+    app: AppContext = ctx.obj
+    result = use.evaluate(app, alert_ids, at=parse_instant(at) if at else None, notify=notify)
+    _print_runs(result, json_output, app)
+    if result.has_errors:
         raise typer.Exit(1)
 
 
-def _print_runs(runs: list[RuleRun], json_output: bool, notify: bool, settings: Settings) -> None:
+def _print_runs(result: use.EvalResult, json_output: bool, app: AppContext) -> None:
     if json_output:
-        output.emit_json([run.to_dict() for run in runs])
+        output.emit_json(result.to_dict())
         return
+    runs, notify = result.runs, result.notified
     rows = []
     for run in runs:
         sent = ", ".join(f"{d.channel}:{d.status}" for d in run.deliveries)
         rows.append((run.alert_id, run.state, _short(run.value), (run.error or "").split("\n")[0][:120], sent))
     output.table(None, ("rule", "state", "value", "error", "notifications"), rows)
     triggered = sum(1 for run in runs if run.state == "TRIGGERED")
-    note = f"; messages in {settings.outbox_dir}" if notify else " (preview: state not advanced, nothing sent)"
+    note = f"; messages in {app.settings.outbox_dir}" if notify else " (preview: state not advanced, nothing sent)"
     output.info(f"{len(runs)} rules evaluated, {triggered} triggered{note}")
 
 
@@ -87,14 +73,11 @@ def history(
     json_output: JsonFlag = False,
 ) -> None:
     """Past evaluations and notifications, most recent first."""
-    with open_store(ctx.obj) as store:
-        if alert_id:
-            store.get_rule(alert_id)  # unknown id: exit 2 with a hint
-        evaluations = _recent(store, ALERT_EVALUATIONS, "evaluated_at", alert_id, limit)
-        notifications = _recent(store, ALERT_NOTIFICATION_OUTBOX, "created_at", alert_id, limit)
+    result = use.history(ctx.obj, alert_id, limit)  # unknown id: exit 2 with a hint
     if json_output:
-        output.emit_json({"evaluations": evaluations, "notifications": notifications})
+        output.emit_json(result.to_dict())
         return
+    evaluations, notifications = result.evaluations, result.notifications
     output.table(
         "evaluations",
         ("evaluated at", "rule", "state", "value", "error", "notified"),
@@ -107,9 +90,3 @@ def history(
         [(n["created_at"], n["alert_id"], n["channel"], n["type"], n["status"], n["attempts"],
           (n["last_error"] or "")[:80]) for n in notifications],
     )  # fmt: skip
-
-
-def _recent(store: Store, table: TableDef, order: str, alert_id: str | None, limit: int) -> list[dict[str, Any]]:
-    where, params = ("WHERE alert_id = ?", [alert_id]) if alert_id else ("", [])
-    sql = f"SELECT * FROM {store.table(table)} {where} ORDER BY {quote(order)} DESC, alert_id LIMIT ?"
-    return store.engine.execute(sql, [*params, limit]).as_dicts()

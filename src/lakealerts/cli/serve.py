@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from lakealerts.cli import output
 from lakealerts.errors import UsageError
-from lakealerts.settings import Settings
-
-if TYPE_CHECKING:
-    from lakealerts.runtime.scheduler import SchedulerComponent
-    from lakealerts.standin.server import Component
 
 DEFAULT_PORT = 8040
 
@@ -48,37 +42,17 @@ def serve(
     Point `lakealerts sync --host http://127.0.0.1:8040` at it with the token as DATABRICKS_TOKEN.
     Stops cleanly on SIGTERM or Ctrl-C (evaluations in flight finish first).
     """
-    settings: Settings = ctx.obj
     if not token:
         raise UsageError(
             "serve needs a token that clients must present",
             hint="pass --token T or set LAKEALERTS_TOKEN (clients send it as DATABRICKS_TOKEN)",
         )
     # Imported here: the stand-in pulls in databricks-sdk (about 1.5 s), which other commands do not need.
-    from lakealerts.standin.server import open_http_server, run_until_signalled, service_store_path
+    from lakealerts.serve import run_service
 
     _log_requests_to_stderr()
-    with open_http_server(settings, token, bind, port) as http:
-        output.info(
-            f"lakealerts stand-in on {http.url} (store {service_store_path(settings)}, "
-            f"statements on {settings.store_path}); stop with Ctrl-C or SIGTERM"
-        )
-        output.info(f"use it with: DATABRICKS_HOST={http.url} DATABRICKS_TOKEN=<token>")
-        components: list[Component] = [http]
-        if scheduler:
-            components.append(_scheduler(settings, max_parallel))
-        run_until_signalled(components)
+    run_service(ctx.obj, token, bind, port, scheduler=scheduler, max_parallel=max_parallel)
     output.info("lakealerts stand-in stopped")
-
-
-def _scheduler(settings: Settings, max_parallel: int) -> SchedulerComponent:
-    """The runtime's scheduler on the embedded store, with the real clock and this process's environment."""
-    from lakealerts.runtime.scheduler import SchedulerComponent, SystemClock
-    from lakealerts.runtime.service import StoreBatchEvaluator, StoreRuleSource
-
-    source, evaluator = StoreRuleSource(settings), StoreBatchEvaluator(settings, os.environ)
-    output.info("scheduler on: evaluating rules on their schedules (disable with --no-scheduler)")
-    return SchedulerComponent(source, evaluator, SystemClock(), max_parallel=max_parallel)
 
 
 def _log_requests_to_stderr() -> None:

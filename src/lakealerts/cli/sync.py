@@ -1,23 +1,25 @@
-"""``lakealerts plan`` / ``sync`` / ``destinations sync``: table-driven terraform-like deploys to SQL Alerts V2."""
+"""``lakealerts plan`` / ``sync`` / ``destinations sync``: table-driven terraform-like deploys to SQL Alerts V2.
+
+Each command parses its options, runs one use case of :mod:`lakealerts.app.sync` and renders the value it
+returns (text, or ``--json`` = ``to_dict()``). The use cases import the SDK only when a run starts, so ``--help``
+and the other commands do not pay for it.
+"""
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from lakealerts.app.context import AppContext, RemoteOptions
+from lakealerts.app.sync import DestinationsSyncResult, plan_alerts, sync_alerts, sync_destinations_only
 from lakealerts.cli import output
-from lakealerts.cli.common import JsonFlag, now
-from lakealerts.settings import Settings
-from lakealerts.sync.policy import DEFAULT_PARENT_PATH, DEFAULT_SUCCESS_THRESHOLD, DeletePolicy
-from lakealerts.wiring import open_store
+from lakealerts.cli.common import JsonFlag
+from lakealerts.sync.policy import DEFAULT_PARENT_PATH, DEFAULT_SUCCESS_THRESHOLD, DeletePolicy, SyncOptions
+from lakealerts.sync.status import SyncStatus
 
 if TYPE_CHECKING:
-    from lakealerts.sync.run import SyncOptions, SyncResult
-
-# The SDK-backed modules are imported inside the commands: importing databricks-sdk costs ~1.5 s, which every
-# other command (and --help) should not pay.
+    from lakealerts.app.sync import SyncResult
 
 Host = Annotated[
     str | None, typer.Option("--host", help="Workspace URL; wins over the SDK's auth and uses DATABRICKS_TOKEN.")
@@ -34,19 +36,6 @@ Policy = Annotated[
 ]
 
 
-def _run(settings: Settings, host: str | None, profile: str | None, warehouse_id: str | None, timeout: float,
-         options: SyncOptions) -> SyncResult:  # fmt: skip
-    from lakealerts.sync.client import check_warehouse_before_connecting, warehouse_for, workspace_client
-    from lakealerts.sync.remote import RemoteWorkspace
-    from lakealerts.sync.run import SyncOptions, run_sync
-
-    check_warehouse_before_connecting(host, os.environ, warehouse_id)
-    client = workspace_client(host, profile, timeout)
-    options = SyncOptions(**{**options.__dict__, "warehouse_id": warehouse_for(client, warehouse_id)})
-    with open_store(settings) as store:
-        return run_sync(store, RemoteWorkspace(client), options, clock=now, env=os.environ, progress=output.info)
-
-
 def plan(
     ctx: typer.Context,
     host: Host = None,
@@ -58,10 +47,9 @@ def plan(
     json_output: JsonFlag = False,
 ) -> None:
     """Show what `sync` would change, like `terraform plan` (the same path as `sync --dry-run`)."""
-    from lakealerts.sync.run import SyncOptions
-
-    options = SyncOptions("", parent_path, delete_policy, dry_run=True)
-    result = _run(ctx.obj, host, profile, warehouse_id, timeout, options)
+    app: AppContext = ctx.obj
+    remote = RemoteOptions(host, profile, timeout)
+    result = plan_alerts(app, remote, warehouse_id=warehouse_id, parent_path=parent_path, delete_policy=delete_policy)
     if json_output:
         output.emit_json(result.plan.to_dict())
     else:
@@ -88,10 +76,9 @@ def sync(
     Invalid rules are skipped (never deployed); outcomes are written to each rule's row and a metrics row to
     alert_sync_metrics. Exit 1 when the success rate is below --min-success-rate.
     """
-    from lakealerts.sync.run import SyncOptions
-
-    options = SyncOptions("", parent_path, delete_policy, dry_run, concurrency)
-    result = _run(ctx.obj, host, profile, warehouse_id, timeout, options)
+    app: AppContext = ctx.obj
+    options = SyncOptions(warehouse_id or "", parent_path, delete_policy, dry_run, concurrency)
+    result = sync_alerts(app, RemoteOptions(host, profile, timeout), options)
     if json_output:
         output.emit_json(result.to_dict())
     else:
@@ -107,10 +94,9 @@ def _print(result: SyncResult) -> None:
             None,
             ("rule", "action", "status", "databricks id", "error"),
             [(o.alert_id or "(no rule)", o.action, o.status, o.databricks_alert_id or "", o.error or "")
-             for o in result.outcomes if o.status != "UNCHANGED"],
+             for o in result.outcomes if o.status != SyncStatus.UNCHANGED],
         )  # fmt: skip
-    failed = [d for d in result.destinations if d.status == "FAILED"]
-    for destination in failed:
+    for destination in result.failed_destinations:
         output.info(f"destination {destination.destination_id} failed: {destination.error}")
     label = "dry run" if result.dry_run else "sync"
     output.info(f"{label} {result.run_id}: success rate {result.success_rate:.0%}")
@@ -125,22 +111,19 @@ def sync_destinations_command(
     json_output: JsonFlag = False,
 ) -> None:
     """Sync notification destinations only (secret references resolved just before sending, never printed)."""
-    from lakealerts.sync.client import workspace_client
-    from lakealerts.sync.remote import RemoteWorkspace
-    from lakealerts.sync.run import SyncOptions, run_sync
-
-    client = workspace_client(host, profile, timeout)
-    options = SyncOptions("unused", dry_run=dry_run, include_rules=False)
-    with open_store(ctx.obj) as store:
-        result = run_sync(store, RemoteWorkspace(client), options, clock=now, env=os.environ, progress=output.info)
+    result = sync_destinations_only(ctx.obj, RemoteOptions(host, profile, timeout), dry_run=dry_run)
     if json_output:
-        output.emit_json([d.to_dict() for d in result.destinations])
+        output.emit_json(result.to_dict())
     else:
-        output.table(
-            None,
-            ("destination", "action", "status", "databricks id", "error"),
-            [(d.destination_id, d.action, d.status, d.databricks_destination_id or "", d.error or "")
-             for d in result.destinations],
-        )  # fmt: skip
-    if any(d.status == "FAILED" for d in result.destinations):
+        _print_destinations(result)
+    if result.failed:
         raise typer.Exit(1)
+
+
+def _print_destinations(result: DestinationsSyncResult) -> None:
+    output.table(
+        None,
+        ("destination", "action", "status", "databricks id", "error"),
+        [(d.destination_id, d.action, d.status, d.databricks_destination_id or "", d.error or "")
+         for d in result.destinations],
+    )  # fmt: skip

@@ -6,14 +6,11 @@ from typing import Annotated
 
 import typer
 
+from lakealerts.app.context import AppContext, RemoteOptions
+from lakealerts.app.validate import ValidationRun, validate_store
 from lakealerts.cli import output
-from lakealerts.cli.common import JsonFlag, now
+from lakealerts.cli.common import JsonFlag
 from lakealerts.cli.sync import Host, Profile, Timeout
-from lakealerts.engines.base import Engine
-from lakealerts.settings import Settings
-from lakealerts.usecases import validate_store
-from lakealerts.validate import ValidationReport
-from lakealerts.wiring import open_store
 
 
 def validate(
@@ -38,31 +35,18 @@ def validate(
     Exit 0 when every checked rule is valid, 1 when any is invalid, 2 for an unknown --rule id.
     Findings are listed in docs/findings.md with how to fix each.
     """
-    settings: Settings = ctx.obj
-    with open_store(settings) as store:
-        engine = _checks_engine(store.engine, warehouse_id, host, profile, timeout)
-        run_id, report = validate_store(store, engine, now(), rule)
-    _print(report, run_id, json_output)
-    if not report.all_valid:
+    app: AppContext = ctx.obj
+    run = validate_store(app, rule, warehouse_id=warehouse_id, remote=RemoteOptions(host, profile, timeout))
+    _print(run, json_output)
+    if not run.report.all_valid:
         raise typer.Exit(1)
 
 
-def _checks_engine(
-    local: Engine, warehouse_id: str | None, host: str | None, profile: str | None, timeout: float
-) -> Engine:
-    """The engine of the EXPLAIN/output-column checks: the local store's, or the given SQL warehouse."""
-    if not warehouse_id:
-        return local
-    from lakealerts.engines.warehouse import WarehouseEngine  # imports the SDK: only when asked for
-    from lakealerts.sync.client import workspace_client
-
-    return WarehouseEngine(workspace_client(host, profile, timeout), warehouse_id)
-
-
-def _print(report: ValidationReport, run_id: str, json_output: bool) -> None:
+def _print(run: ValidationRun, json_output: bool) -> None:
     if json_output:
-        output.emit_json([result.to_dict() for result in report.results])
+        output.emit_json(run.to_dict())
         return
+    report, run_id = run.report, run.run_id
     rows = []
     for result in report.results:
         if result.is_valid:

@@ -15,13 +15,14 @@ from decimal import Decimal
 from typing import Any
 
 from lakealerts.model import Aggregation, AlertRule, EmptyResultState, ValueType
+from lakealerts.runtime.state import AlertStatus
 
 
 @dataclass(frozen=True)
 class Evaluation:
     """The outcome of one evaluation: state, the operand value, and the error message for ERROR."""
 
-    state: str  # OK | TRIGGERED | ERROR | UNKNOWN
+    state: AlertStatus
     value: Any = None
     error: str | None = None
 
@@ -33,22 +34,24 @@ class _UncomparableError(Exception):
 def evaluate(rule: AlertRule, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Evaluation:
     """Evaluate ``rule`` over a query result given as column names and rows."""
     if not rows:
-        return Evaluation(EmptyResultState(rule.empty_result_state).value)
+        return Evaluation(AlertStatus(EmptyResultState(rule.empty_result_state).value))
     index = _column_index(columns, rule.threshold_column)
     if index is None:
         shown = ", ".join(columns)
-        return Evaluation("ERROR", error=f"column {rule.threshold_column!r} is not in the query result ({shown})")
+        return Evaluation(
+            AlertStatus.ERROR, error=f"column {rule.threshold_column!r} is not in the query result ({shown})"
+        )
     try:
         value = _operand([row[index] for row in rows], rule.aggregation_type)
         triggered = _compare(value, rule)
     except _UncomparableError as exc:
-        return Evaluation("ERROR", error=str(exc))
-    return Evaluation("TRIGGERED" if triggered else "OK", _plain(value))
+        return Evaluation(AlertStatus.ERROR, error=str(exc))
+    return Evaluation(AlertStatus.TRIGGERED if triggered else AlertStatus.OK, _plain(value))
 
 
 def evaluation_error(message: str) -> Evaluation:
     """A query that failed: ERROR with the engine's message kept."""
-    return Evaluation("ERROR", error=message)
+    return Evaluation(AlertStatus.ERROR, error=message)
 
 
 def _column_index(columns: Sequence[str], name: str) -> int | None:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from lakealerts.model import AlertRule
-from lakealerts.runtime.runner import RuleRun
+from lakealerts.runtime.ports import RuleRun
 from lakealerts.runtime.schedule import Due, Schedule
 
 log = logging.getLogger("lakealerts.scheduler")
@@ -34,12 +34,15 @@ class Clock(Protocol):
         ...
 
 
+@dataclass(frozen=True)
 class SystemClock:
-    """The real clock (UTC)."""
+    """Real time: ``read`` is the process's clock (the composition root's), waits are real waits."""
+
+    read: Callable[[], datetime]
 
     def now(self) -> datetime:
         """The current instant."""
-        return datetime.now(UTC)
+        return self.read()
 
     async def sleep(self, seconds: float, stop: asyncio.Event) -> None:
         """Wait, returning early on stop."""

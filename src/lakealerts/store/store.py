@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 
 from lakealerts.documents import parse_destinations, parse_rules
 from lakealerts.engines.base import Engine
-from lakealerts.errors import NotFoundError, RuleProblem, StoredRowError
+from lakealerts.errors import NotFoundError, StoredRowError
+from lakealerts.findings import Finding
 from lakealerts.model import (
     AlertRule,
     Audit,
@@ -111,9 +112,7 @@ class Store:
         self._merge(ALERT_CONFIGURATIONS, "alert_id", _RULE_USER_COLUMNS, values, update=False)
         return [rule.alert_id for rule in missing]
 
-    def load_rules(
-        self, ids: Iterable[str] | None = None, problems: list[RuleProblem] | None = None
-    ) -> list[StoredRule]:
+    def load_rules(self, ids: Iterable[str] | None = None, problems: list[Finding] | None = None) -> list[StoredRule]:
         """Rules ordered by ``alert_id``; all of them, or the given ids (NotFoundError names a missing one).
 
         A row that no longer passes the model (edited in SQL by hand) is reported into ``problems`` and
@@ -143,14 +142,14 @@ class Store:
         return UpsertCounts(len(changed) - updated, updated, len(destinations) - len(changed))
 
     def load_destinations(
-        self, ids: Iterable[str] | None = None, problems: list[RuleProblem] | None = None
+        self, ids: Iterable[str] | None = None, problems: list[Finding] | None = None
     ) -> list[StoredDestination]:
         """Destinations ordered by ``destination_id``; all, or the given ids. A row broken by hand goes into
         ``problems`` and is skipped; without ``problems`` it raises StoredRowError."""
         rows = self._select(NOTIFICATION_DESTINATIONS, "destination_id", ids)
         return _readable(rows, _stored_destination, "destination_id", "destination", "destinations", problems)
 
-    def destinations_by_id(self, problems: list[RuleProblem] | None = None) -> dict[str, NotificationDestination]:
+    def destinations_by_id(self, problems: list[Finding] | None = None) -> dict[str, NotificationDestination]:
         """Every readable destination by its id (broken rows skipped into ``problems`` when given)."""
         return {d.destination.destination_id: d.destination for d in self.load_destinations(problems=problems)}
 
@@ -234,11 +233,11 @@ StoredT = TypeVar("StoredT")
 
 def _readable(
     rows: list[dict[str, Any]],
-    convert: Callable[[dict[str, Any]], tuple[StoredT | None, list[RuleProblem]]],
+    convert: Callable[[dict[str, Any]], tuple[StoredT | None, list[Finding]]],
     key: str,
     what: str,
     command: str,
-    problems: list[RuleProblem] | None,
+    problems: list[Finding] | None,
 ) -> list[StoredT]:
     """The rows that pass the model; the others go into ``problems`` or, without it, raise StoredRowError."""
     loaded = []
@@ -256,7 +255,7 @@ def _readable(
     return loaded
 
 
-def _stored_rule(row: dict[str, Any]) -> tuple[StoredRule | None, list[RuleProblem]]:
+def _stored_rule(row: dict[str, Any]) -> tuple[StoredRule | None, list[Finding]]:
     document = {key: row[key] for key in _RULE_USER_COLUMNS}
     document["notification_channels"] = list(row["notification_channels"] or [])
     document["tags"] = dict(row["tags"] or {})
@@ -271,7 +270,7 @@ def _stored_rule(row: dict[str, Any]) -> tuple[StoredRule | None, list[RuleProbl
     return stored, []
 
 
-def _stored_destination(row: dict[str, Any]) -> tuple[StoredDestination | None, list[RuleProblem]]:
+def _stored_destination(row: dict[str, Any]) -> tuple[StoredDestination | None, list[Finding]]:
     document = {key: row[key] for key in _DESTINATION_USER_COLUMNS}
     document["tags"] = dict(row["tags"] or {})
     parsed = parse_destinations([document])

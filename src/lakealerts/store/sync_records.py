@@ -10,6 +10,7 @@ from datetime import datetime
 from lakealerts.sql.identifiers import quote
 from lakealerts.store.store import Store
 from lakealerts.store.tables import ALERT_CONFIGURATIONS, ALERT_SYNC_METRICS, NOTIFICATION_DESTINATIONS
+from lakealerts.sync.status import SyncStatus
 
 _WRITE_BACK = ("databricks_alert_id", "databricks_display_name", "last_synced_at", "last_sync_status",
                "last_sync_error")  # fmt: skip
@@ -22,7 +23,7 @@ class RuleWriteBack:
     alert_id: str
     databricks_alert_id: str | None
     databricks_display_name: str | None
-    status: str
+    status: SyncStatus  # stored as its name in last_sync_status
     error: str | None
 
 

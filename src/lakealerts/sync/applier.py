@@ -20,8 +20,7 @@ from databricks.sdk.service.sql import AlertV2
 from lakealerts.sync.planner import Create, Delete, Plan, Update, changed_fields, same_folder
 from lakealerts.sync.policy import DEFAULT_CONCURRENCY
 from lakealerts.sync.remote import RemoteWorkspace
-
-SUCCESS_STATUSES = frozenset({"CREATED", "UPDATED", "UNCHANGED", "DELETED"})
+from lakealerts.sync.status import SyncStatus
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,7 @@ class Outcome:
 
     alert_id: str | None
     action: str  # create | update | delete | unchanged | skip
-    status: str  # CREATED | UPDATED | UNCHANGED | DELETED | FAILED | INVALID | SKIPPED
+    status: SyncStatus  # never PLANNED: a dry run has no outcomes
     databricks_alert_id: str | None
     display_name: str | None = None
     error: str | None = None
@@ -67,7 +66,8 @@ def apply_plan(
     """Apply ``plan``; ``stored_ids`` (alert_id -> stored databricks id) keeps ids on skipped rules."""
     stored = stored_ids or {}
     outcomes = [
-        Outcome(u.alert_id, "unchanged", "UNCHANGED", u.databricks_alert_id, u.display_name) for u in plan.unchanged
+        Outcome(u.alert_id, "unchanged", SyncStatus.UNCHANGED, u.databricks_alert_id, u.display_name)
+        for u in plan.unchanged
     ]
     outcomes += [
         Outcome(s.alert_id, "skip", s.status, stored.get(s.alert_id or ""), s.display_name, s.reason)
@@ -107,17 +107,17 @@ def _create(remote: RemoteWorkspace, create: Create) -> Outcome:
     except (requests.ConnectionError, requests.Timeout, TimeoutError) as error:
         raise _LostCreate(create, f"no answer to the create: {error}") from error
     except Exception as error:  # any failure of one rule becomes its outcome
-        return Outcome(create.alert_id, "create", "FAILED", None, create.alert.display_name, _message(error))
-    return Outcome(create.alert_id, "create", "CREATED", created.id, created.display_name)
+        return Outcome(create.alert_id, "create", SyncStatus.FAILED, None, create.alert.display_name, _message(error))
+    return Outcome(create.alert_id, "create", SyncStatus.CREATED, created.id, created.display_name)
 
 
 def _update(remote: RemoteWorkspace, update: Update) -> Outcome:
     try:
         remote.update_alert(update.databricks_alert_id, update.alert, update.update_mask)
     except Exception as error:
-        return Outcome(update.alert_id, "update", "FAILED", update.databricks_alert_id, update.alert.display_name,
-                       _message(error))  # fmt: skip
-    return Outcome(update.alert_id, "update", "UPDATED", update.databricks_alert_id, update.alert.display_name)
+        return Outcome(update.alert_id, "update", SyncStatus.FAILED, update.databricks_alert_id,
+                       update.alert.display_name, _message(error))  # fmt: skip
+    return Outcome(update.alert_id, "update", SyncStatus.UPDATED, update.databricks_alert_id, update.alert.display_name)
 
 
 def _delete(remote: RemoteWorkspace, delete: Delete) -> Outcome:
@@ -126,9 +126,9 @@ def _delete(remote: RemoteWorkspace, delete: Delete) -> Outcome:
     except NotFound:
         pass  # already gone: the goal is reached
     except Exception as error:
-        return Outcome(delete.alert_id, "delete", "FAILED", delete.databricks_alert_id, delete.display_name,
-                       _message(error))  # fmt: skip
-    return Outcome(delete.alert_id, "delete", "DELETED", None, delete.display_name)
+        return Outcome(delete.alert_id, "delete", SyncStatus.FAILED, delete.databricks_alert_id,
+                       delete.display_name, _message(error))  # fmt: skip
+    return Outcome(delete.alert_id, "delete", SyncStatus.DELETED, None, delete.display_name)
 
 
 def _adopt(remote: RemoteWorkspace, lost: list[_LostCreate], parent_path: str) -> list[Outcome]:
@@ -150,12 +150,12 @@ def _adopt_one(remote: RemoteWorkspace, item: _LostCreate, found: AlertV2 | None
         try:
             remote.update_alert(found.id, create.alert, ",".join(fields))
         except Exception as error:
-            return Outcome(create.alert_id, "create", "FAILED", found.id, found.display_name, _message(error))
-    return Outcome(create.alert_id, "create", "CREATED", found.id, found.display_name)
+            return Outcome(create.alert_id, "create", SyncStatus.FAILED, found.id, found.display_name, _message(error))
+    return Outcome(create.alert_id, "create", SyncStatus.CREATED, found.id, found.display_name)
 
 
 def _lost_failure(item: _LostCreate, message: str) -> Outcome:
-    return Outcome(item.create.alert_id, "create", "FAILED", None, item.create.alert.display_name, message)
+    return Outcome(item.create.alert_id, "create", SyncStatus.FAILED, None, item.create.alert.display_name, message)
 
 
 def _one_per_rule(outcomes: list[Outcome]) -> list[Outcome]:
@@ -171,11 +171,3 @@ def _one_per_rule(outcomes: list[Outcome]) -> list[Outcome]:
 
 def _message(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
-
-
-def success_rate(outcomes: list[Outcome]) -> float:
-    """Successes / rules in scope; unchanged is a success, invalid a failure, kept alerts are out of scope."""
-    in_scope = [o for o in outcomes if o.alert_id is not None and o.status != "SKIPPED"]
-    if not in_scope:
-        return 1.0
-    return sum(1 for o in in_scope if o.status in SUCCESS_STATUSES) / len(in_scope)

@@ -25,6 +25,7 @@ from lakealerts.errors import LakeAlertsError
 from lakealerts.model import DestinationType, NotificationDestination, StoredDestination
 from lakealerts.secrets import SecretReader, resolve_config
 from lakealerts.sync.remote import RemoteWorkspace
+from lakealerts.sync.status import SyncStatus
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class DestinationOutcome:
 
     destination_id: str
     action: str  # create | update | recreate | delete | none
-    status: str  # CREATED | UPDATED | DELETED | UNCHANGED | FAILED | PLANNED
+    status: SyncStatus  # CREATED | UPDATED | DELETED | UNCHANGED | FAILED | PLANNED
     databricks_destination_id: str | None
     error: str | None = None
 
@@ -97,7 +98,7 @@ def _sync_one(
         return _retire(destination.destination_id, stored.databricks_destination_id, by_id, remote, dry_run)
     action = "create" if found is None else ("recreate" if found[2] != destination.destination_type.value else "update")
     if dry_run:
-        return DestinationOutcome(destination.destination_id, action, "PLANNED", remote_id)
+        return DestinationOutcome(destination.destination_id, action, SyncStatus.PLANNED, remote_id)
     try:
         config = to_config(destination, resolve_config(destination.config_json, destination.destination_id, env,
                                                        secret_reader))  # fmt: skip
@@ -105,13 +106,13 @@ def _sync_one(
             remote.delete_destination(remote_id)
         if action == "update" and remote_id:
             remote.update_destination(remote_id, destination.destination_name, config)
-            return DestinationOutcome(destination.destination_id, action, "UPDATED", remote_id)
+            return DestinationOutcome(destination.destination_id, action, SyncStatus.UPDATED, remote_id)
         created = remote.create_destination(destination.destination_name, config)
     except Exception as error:  # one destination's failure never stops the others
         message = str(error) if isinstance(error, LakeAlertsError) else f"{type(error).__name__}: {error}"
         keep = None if action == "recreate" else remote_id
-        return DestinationOutcome(destination.destination_id, action, "FAILED", keep, message)
-    return DestinationOutcome(destination.destination_id, action, "CREATED", created.id)
+        return DestinationOutcome(destination.destination_id, action, SyncStatus.FAILED, keep, message)
+    return DestinationOutcome(destination.destination_id, action, SyncStatus.CREATED, created.id)
 
 
 def _retire(
@@ -123,11 +124,12 @@ def _retire(
 ) -> DestinationOutcome:
     """Only a disabled row with a stored id that still exists is deleted."""
     if not stored_id or stored_id not in by_id:
-        return DestinationOutcome(destination_id, "none", "UNCHANGED", None)
+        return DestinationOutcome(destination_id, "none", SyncStatus.UNCHANGED, None)
     if dry_run:
-        return DestinationOutcome(destination_id, "delete", "PLANNED", stored_id)
+        return DestinationOutcome(destination_id, "delete", SyncStatus.PLANNED, stored_id)
     try:
         remote.delete_destination(stored_id)
     except Exception as error:
-        return DestinationOutcome(destination_id, "delete", "FAILED", stored_id, f"{type(error).__name__}: {error}")
-    return DestinationOutcome(destination_id, "delete", "DELETED", None)
+        message = f"{type(error).__name__}: {error}"
+        return DestinationOutcome(destination_id, "delete", SyncStatus.FAILED, stored_id, message)
+    return DestinationOutcome(destination_id, "delete", SyncStatus.DELETED, None)

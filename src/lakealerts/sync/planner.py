@@ -14,6 +14,7 @@ from typing import Any
 from databricks.sdk.service.sql import AlertV2
 
 from lakealerts.sync.policy import DeletePolicy
+from lakealerts.sync.status import SyncStatus
 
 __all__ = ["DeletePolicy", "Desired", "Plan", "build_plan", "changed_fields", "normalise"]
 
@@ -36,7 +37,7 @@ class Desired:
     alert: AlertV2 | None
     stored_alert_id: str | None = None
     skip_reason: str | None = None  # set for rules that must not change anything remote this run
-    skip_status: str = "INVALID"  # INVALID (static findings) or FAILED (e.g. an unsynced destination)
+    skip_status: SyncStatus = SyncStatus.INVALID  # or FAILED (e.g. a destination without a Databricks id)
     claim_name: str | None = None  # display name that still identifies the alert of a skipped rule
 
 
@@ -78,7 +79,7 @@ class Unchanged:
 class Skipped:
     alert_id: str | None
     reason: str
-    status: str = "SKIPPED"  # SKIPPED (kept by the delete policy), INVALID or FAILED (count as failures)
+    status: SyncStatus = SyncStatus.SKIPPED  # kept by the delete policy; INVALID or FAILED count as failures
     display_name: str | None = None  # of the rule's existing alert, written back with INVALID / FAILED
 
 
@@ -96,6 +97,16 @@ class Plan:
     def is_empty(self) -> bool:
         """No remote change."""
         return not (self.create or self.update or self.delete)
+
+    def expected_statuses(self) -> list[SyncStatus]:
+        """One status per rule in scope: what a sync of this plan gives it if every call succeeds (a folder move
+        is one rule; alerts no rule claims and alerts kept by the delete policy are out of scope)."""
+        expected: dict[str | None, SyncStatus] = {d.alert_id: SyncStatus.DELETED for d in self.delete if d.alert_id}
+        expected |= {c.alert_id: SyncStatus.CREATED for c in self.create}
+        expected |= {u.alert_id: SyncStatus.UPDATED for u in self.update}
+        expected |= {u.alert_id: SyncStatus.UNCHANGED for u in self.unchanged}
+        expected |= {s.alert_id: s.status for s in self.skipped if s.status != SyncStatus.SKIPPED}
+        return list(expected.values())
 
     def to_dict(self) -> dict[str, Any]:
         """The plan JSON of DESIGN §7: create ids, update {alert_id, fields}, delete, unchanged ids, skipped."""

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from lakealerts.errors import RuleProblem, SetupError
+from lakealerts.errors import SetupError
+from lakealerts.findings import Finding
 from lakealerts.model import NotificationDestination, StoredDestination, StoredRule
 from lakealerts.secrets import SecretReader
 from lakealerts.store.store import Store
@@ -26,12 +27,13 @@ from lakealerts.store.sync_records import (
     write_destination_ids,
 )
 from lakealerts.store.tables import ALERT_CONFIGURATIONS
-from lakealerts.sync.applier import SUCCESS_STATUSES, Outcome, apply_plan, success_rate
+from lakealerts.sync.applier import Outcome, apply_plan
 from lakealerts.sync.destinations import DestinationOutcome, sync_destinations
 from lakealerts.sync.mapping import MappingContext, MappingError, to_alert
 from lakealerts.sync.planner import Desired, Plan, build_plan
-from lakealerts.sync.policy import DEFAULT_CONCURRENCY, DEFAULT_PARENT_PATH, DeletePolicy
+from lakealerts.sync.policy import SyncOptions
 from lakealerts.sync.remote import REMOTE_ERRORS, RemoteWorkspace
+from lakealerts.sync.status import SUCCESS_STATUSES, SyncStatus, success_rate
 from lakealerts.validate import validate_rules
 from lakealerts.validate.static import display_name
 
@@ -39,18 +41,6 @@ from lakealerts.validate.static import display_name
 class SyncAbortedError(SetupError):
     """Raised when a call the whole run depends on (listing destinations or alerts, creating the folder) still
     fails after the retries; the run's metrics row is written first. Per-rule failures never raise."""
-
-
-@dataclass(frozen=True)
-class SyncOptions:
-    """How to sync: where, with which warehouse, what to do with retired alerts, and whether for real."""
-
-    warehouse_id: str
-    parent_path: str = DEFAULT_PARENT_PATH
-    delete_policy: DeletePolicy = DeletePolicy.keep
-    dry_run: bool = False
-    concurrency: int = DEFAULT_CONCURRENCY
-    include_rules: bool = True
 
 
 @dataclass
@@ -63,6 +53,11 @@ class SyncResult:
     outcomes: list[Outcome] = field(default_factory=list)
     destinations: list[DestinationOutcome] = field(default_factory=list)
     success_rate: float = 1.0
+
+    @property
+    def failed_destinations(self) -> list[DestinationOutcome]:
+        """The destinations whose sync failed (named on stderr and in the metrics row)."""
+        return [d for d in self.destinations if d.status == SyncStatus.FAILED]
 
     def to_dict(self) -> dict[str, Any]:
         """``{"run_id", "dry_run", "plan", "outcomes", "success_rate"}`` plus the destination outcomes."""
@@ -94,7 +89,7 @@ def run_sync(
     run_id, started, started_clock = str(uuid.uuid4()), clock(), time.perf_counter()
     first_call = len(remote.log.latencies_ms)  # a RemoteWorkspace may serve several runs: count only this one's
     result = SyncResult(run_id, options.dry_run, Plan())
-    unreadable: list[RuleProblem] = []
+    unreadable: list[Finding] = []
     destinations = store.load_destinations(problems=unreadable)  # read once: synced, then checked against
     try:
         _sync_destinations(store, remote, options, result, destinations, unreadable, env, secret_reader, say)
@@ -121,7 +116,7 @@ def _sync_destinations(
     options: SyncOptions,
     result: SyncResult,
     stored: list[StoredDestination],
-    unreadable: list[RuleProblem],
+    unreadable: list[Finding],
     env: Mapping[str, str],
     secret_reader: SecretReader | None,
     say: Callable[[str], None],
@@ -131,7 +126,9 @@ def _sync_destinations(
     result.destinations = sync_destinations(stored, remote, env, secret_reader=secret_reader, dry_run=options.dry_run)
     # A row broken by hand in SQL is left as it is remotely and reported, never a reason to stop the run.
     result.destinations += [
-        DestinationOutcome(p.rule_id or "<no id>", "none", "FAILED", None, f"stored destination is invalid: {p}")
+        DestinationOutcome(
+            p.rule_id or "<no id>", "none", SyncStatus.FAILED, None, f"stored destination is invalid: {p}"
+        )
         for p in unreadable
     ]
     if not options.dry_run:
@@ -146,7 +143,7 @@ def _destination_ids(result: SyncResult) -> dict[str, str]:
     """
     ids = {d.destination_id: d.databricks_destination_id for d in result.destinations if d.databricks_destination_id}
     for planned in result.destinations:
-        if planned.status == "PLANNED" and planned.action in ("create", "recreate"):
+        if planned.status == SyncStatus.PLANNED and planned.action in ("create", "recreate"):
             ids[planned.destination_id] = f"(to be created: {planned.destination_id})"
     return ids
 
@@ -161,37 +158,29 @@ def _sync_rules(
     say: Callable[[str], None],
     clock: Callable[[], datetime],
 ) -> None:
-    problems: list[RuleProblem] = []
+    problems: list[Finding] = []
     stored = store.load_rules(problems=problems)
     desired = _desired(store, stored, problems, destinations, options, destination_ids)
     say(f"listing alerts; planning {len(desired)} rules")
     result.plan = build_plan(desired, remote.list_alerts(), options.parent_path, options.delete_policy)
     stored_ids = {d.alert_id: d.stored_alert_id for d in desired}
     if options.dry_run:
-        result.success_rate = planned_success_rate(result.plan)
+        result.success_rate = success_rate(result.plan.expected_statuses())  # what the real sync would get
         return
     say(f"applying: {len(result.plan.create)} create, {len(result.plan.update)} update, "
         f"{len(result.plan.delete)} delete")  # fmt: skip
     result.outcomes = apply_plan(
         result.plan, remote, options.parent_path, stored_ids=stored_ids, concurrency=options.concurrency
     )
-    result.success_rate = success_rate(result.outcomes)
-    write_back_rules(store, [_write_back(o) for o in result.outcomes if o.alert_id and o.status != "SKIPPED"], clock())
-
-
-def planned_success_rate(plan: Plan) -> float:
-    """The success rate a real sync would have if every call succeeded: the same scope as
-    :func:`success_rate` (kept alerts out, invalid and unmappable rules as failures)."""
-    failures = {s.alert_id for s in plan.skipped if s.status != "SKIPPED"}
-    in_scope = failures | {c.alert_id for c in plan.create} | {u.alert_id for u in plan.update}
-    in_scope |= {d.alert_id for d in plan.delete if d.alert_id} | {u.alert_id for u in plan.unchanged}
-    return 1.0 if not in_scope else (len(in_scope) - len(failures)) / len(in_scope)
+    result.success_rate = success_rate(o.status for o in result.outcomes if o.alert_id is not None)  # rules only
+    written = [_write_back(o) for o in result.outcomes if o.alert_id and o.status != SyncStatus.SKIPPED]
+    write_back_rules(store, written, clock())
 
 
 def _desired(
     store: Store,
     stored: list[StoredRule],
-    problems: list[RuleProblem],
+    problems: list[Finding],
     destinations: list[NotificationDestination],
     options: SyncOptions,
     destination_ids: dict[str, str],
@@ -212,14 +201,14 @@ def _desired_one(stored: StoredRule, findings: list[Any], context: MappingContex
         return Desired(rule.alert_id, None, stored_id, claim_name=name)
     if findings:
         reason = "invalid: " + "; ".join(f"{f.code} ({f.field}): {f.message}" for f in findings)
-        return Desired(rule.alert_id, None, stored_id, reason, "INVALID", name)
+        return Desired(rule.alert_id, None, stored_id, reason, SyncStatus.INVALID, name)
     try:
         return Desired(rule.alert_id, to_alert(rule, context), stored_id)
     except MappingError as error:
-        return Desired(rule.alert_id, None, stored_id, str(error), "FAILED", name)
+        return Desired(rule.alert_id, None, stored_id, str(error), SyncStatus.FAILED, name)
 
 
-def _unreadable_rows(store: Store, problems: list[RuleProblem]) -> list[Desired]:
+def _unreadable_rows(store: Store, problems: list[Finding]) -> list[Desired]:
     """Rows the model rejects are invalid rules: skipped, and their alerts are claimed so none is deleted."""
     ids = sorted({p.rule_id for p in problems if p.rule_id})
     if not ids:
@@ -231,13 +220,13 @@ def _unreadable_rows(store: Store, problems: list[RuleProblem]) -> list[Desired]
         ids,
     ).rows
     return [
-        Desired(alert_id, None, databricks_id, f"invalid: RULE_INVALID: {_first(problems, alert_id)}", "INVALID", name)
+        Desired(alert_id, None, databricks_id, _invalid_reason(problems, alert_id), SyncStatus.INVALID, name)
         for alert_id, databricks_id, name in rows
     ]
 
 
-def _first(problems: list[RuleProblem], alert_id: str) -> str:
-    return next(str(p) for p in problems if p.rule_id == alert_id)
+def _invalid_reason(problems: list[Finding], alert_id: str) -> str:
+    return "invalid: RULE_INVALID: " + next(str(p) for p in problems if p.rule_id == alert_id)
 
 
 def _write_back(outcome: Outcome) -> RuleWriteBack:
@@ -255,11 +244,11 @@ def _record(
     store: Store, options: SyncOptions, result: SyncResult, started: datetime, ended: datetime, seconds: float,
     latencies_ms: list[float], aborted: str | None = None,
 ) -> None:  # fmt: skip
-    outcomes = [o for o in result.outcomes if o.alert_id is not None and o.status != "SKIPPED"]
+    outcomes = [o for o in result.outcomes if o.alert_id is not None and o.status != SyncStatus.SKIPPED]
     average, maximum, minimum, p95 = latency_stats(latencies_ms)
     errors = [f"run stopped: {aborted}"] if aborted else []
     errors += [f"{o.alert_id}: {o.error}" for o in outcomes if o.status not in SUCCESS_STATUSES]
-    errors += [f"destination {d.destination_id}: {d.error}" for d in result.destinations if d.status == "FAILED"]
+    errors += [f"destination {d.destination_id}: {d.error}" for d in result.failed_destinations]
     plan = result.plan
     record_metrics(
         store,
@@ -273,12 +262,12 @@ def _record(
             + len(plan.update)
             + len(plan.delete)
             + len(plan.unchanged)
-            + sum(1 for s in plan.skipped if s.status != "SKIPPED"),
+            + sum(1 for s in plan.skipped if s.status != SyncStatus.SKIPPED),
             success_count=sum(1 for o in outcomes if o.status in SUCCESS_STATUSES),
             error_count=len(errors),
-            created_count=sum(1 for o in outcomes if o.status == "CREATED"),
-            updated_count=sum(1 for o in outcomes if o.status == "UPDATED"),
-            deleted_count=sum(1 for o in result.outcomes if o.status == "DELETED"),
+            created_count=sum(1 for o in outcomes if o.status == SyncStatus.CREATED),
+            updated_count=sum(1 for o in outcomes if o.status == SyncStatus.UPDATED),
+            deleted_count=sum(1 for o in result.outcomes if o.status == SyncStatus.DELETED),
             skipped_count=len(plan.skipped),
             avg_api_latency_ms=average,
             max_api_latency_ms=maximum,

@@ -1,4 +1,8 @@
-"""The runtime as ``serve`` runs it: rules and evaluation rounds on the embedded store, opened per round."""
+"""The scheduler's view of the store: which rules to schedule, and one evaluation round with notifications.
+
+``serve`` hands these to :class:`lakealerts.runtime.scheduler.SchedulerComponent`; each opens the store only
+for its own read or round.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from lakealerts.errors import RuleProblem
+from lakealerts.app.context import AppContext
+from lakealerts.app.evaluate import one_round, runtime_over
+from lakealerts.findings import Finding
 from lakealerts.model import AlertRule
-from lakealerts.runtime.channels import PAGERDUTY_URL, DefaultTransport, SmtpSettings
-from lakealerts.runtime.outbox import Outbox
-from lakealerts.runtime.runner import RuleRun, run_round
-from lakealerts.runtime.state_store import load_states
-from lakealerts.settings import Settings
-from lakealerts.store.store import Store
-from lakealerts.wiring import open_store
+from lakealerts.runtime.ports import RuleRun
+from lakealerts.store.runtime import load_states
 
 log = logging.getLogger("lakealerts.scheduler")
 # DuckDB lets a process attach a file once at a time: reads and rounds of this process take turns here
@@ -24,23 +25,16 @@ log = logging.getLogger("lakealerts.scheduler")
 _STORE_TURN = threading.Lock()
 
 
-def default_outbox(store: Store, settings: Settings, env: Mapping[str, str]) -> Outbox:
-    """The outbox with SMTP and PagerDuty configured from the environment (DESIGN §7 delivery)."""
-    smtp = SmtpSettings.from_env(env)
-    transport = DefaultTransport(smtp, env.get("LAKEALERTS_PAGERDUTY_URL") or PAGERDUTY_URL)
-    return Outbox(store, settings.outbox_dir, transport, env, sender=smtp.sender)
-
-
 @dataclass
 class StoreRuleSource:
-    """Rules and their last evaluation times, read from ``lakealerts.duckdb`` (opened only for the read)."""
+    """Rules and their last evaluation times, read from the store (opened only for the read)."""
 
-    settings: Settings
+    ctx: AppContext
 
     def load(self) -> tuple[Sequence[AlertRule], Mapping[str, datetime | None]]:
         """All readable rules; rows the model rejects are logged and left out."""
-        problems: list[RuleProblem] = []
-        with _STORE_TURN, open_store(self.settings, require_tables=False) as store:
+        problems: list[Finding] = []
+        with _STORE_TURN, self.ctx.store(require_tables=False) as store:
             store.init()
             rules = [stored.rule for stored in store.load_rules(problems=problems)]
             states = load_states(store, [rule.alert_id for rule in rules])
@@ -53,13 +47,12 @@ class StoreRuleSource:
 class StoreBatchEvaluator:
     """One evaluation round with notifications: state advances, messages go out through the outbox."""
 
-    settings: Settings
-    env: Mapping[str, str]
+    ctx: AppContext
 
     def evaluate(self, alert_ids: Sequence[str], now: datetime) -> list[RuleRun]:
         """Evaluate the rules among ``alert_ids`` that still exist and are enabled."""
         wanted = set(alert_ids)
-        with _STORE_TURN, open_store(self.settings) as store:
+        with _STORE_TURN, self.ctx.store() as store:
             rules = [s.rule for s in store.load_rules(problems=[]) if s.rule.alert_id in wanted and s.rule.is_enabled]
             destinations = store.destinations_by_id(problems=[])
-            return run_round(store, rules, destinations, now, outbox=default_outbox(store, self.settings, self.env))
+            return one_round(runtime_over(self.ctx, store, notify=True), rules, destinations, now)

@@ -50,8 +50,13 @@ _BlockDumper.add_representer(str, _str_representer)
 
 
 def dump_yaml(documents: Sequence[dict[str, Any]]) -> str:
-    """YAML text of ``documents`` in key order, multi-line strings as blocks."""
-    return yaml.dump(list(documents), Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=120)
+    """YAML text of ``documents`` (a list) in key order, multi-line strings as blocks."""
+    return dump_yaml_document(list(documents))
+
+
+def dump_yaml_document(document: Any) -> str:
+    """YAML text of one document (a bundle's mapping, say) in key order, multi-line strings as blocks."""
+    return yaml.dump(document, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=120)
 
 
 def dump_json(value: Any) -> str:

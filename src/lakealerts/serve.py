@@ -1,8 +1,8 @@
-"""Running the stand-in: uvicorn on a bound socket, in-process for tests and ``quickstart``, or for ``serve``.
+"""``lakealerts serve``: the HTTP server (mounting the workspace stand-in) and the runtime's scheduler.
 
 ``serve`` is a composition of :class:`Component` s that run side by side on one asyncio loop until SIGTERM
-or Ctrl-C (:func:`run_until_signalled`): the HTTP server and the runtime's scheduler. ``StandIn.start`` serves
-the same app from a background thread on a free loopback port.
+or Ctrl-C (:func:`run_until_signalled`): the HTTP server and the scheduler (:func:`run_service`).
+``StandIn.start`` serves the same app from a background thread on a free loopback port (tests, quickstart).
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from typing import Protocol, Self
 import uvicorn
 from starlette.types import ASGIApp
 
+from lakealerts.app.context import AppContext
+from lakealerts.app.settings import Settings, current_user
 from lakealerts.errors import SetupError
-from lakealerts.settings import Settings, current_user
 from lakealerts.standin.app import create_app
 from lakealerts.standin.statements import StatementRunner
 from lakealerts.standin.store import SERVICE_FILE, ServiceStore
@@ -162,6 +163,32 @@ async def _run_with_signals(components: Sequence[Component]) -> None:
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
+
+
+def run_service(
+    ctx: AppContext, token: str, bind: str, port: int, *, scheduler: bool = True, max_parallel: int = 2
+) -> None:
+    """Serve the stand-in (and, with ``scheduler``, evaluate the rules on their schedules) until signalled."""
+    settings = ctx.settings
+    with open_http_server(settings, token, bind, port) as http:
+        ctx.progress(f"lakealerts stand-in on {http.url} (store {service_store_path(settings)}, "
+                     f"statements on {settings.store_path}); stop with Ctrl-C or SIGTERM")  # fmt: skip
+        ctx.progress(f"use it with: DATABRICKS_HOST={http.url} DATABRICKS_TOKEN=<token>")
+        components: list[Component] = [http]
+        if scheduler:
+            components.append(_scheduler(ctx, max_parallel))
+        run_until_signalled(components)
+
+
+def _scheduler(ctx: AppContext, max_parallel: int) -> Component:
+    """The runtime's scheduler on the store, with the real clock and the context's environment."""
+    from lakealerts.app.scheduling import StoreBatchEvaluator, StoreRuleSource
+    from lakealerts.runtime.scheduler import SchedulerComponent, SystemClock
+
+    ctx.progress("scheduler on: evaluating rules on their schedules (disable with --no-scheduler)")
+    return SchedulerComponent(
+        StoreRuleSource(ctx), StoreBatchEvaluator(ctx), SystemClock(ctx.clock), max_parallel=max_parallel
+    )
 
 
 class StandIn:

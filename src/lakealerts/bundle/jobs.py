@@ -1,9 +1,11 @@
 """The bundle's jobs as library calls: one function per atomic job, called by its notebook with widget values.
 
 Every function takes an engine (the port: Spark in a notebook, DuckDB in tests) and the job's parameters as
-the notebook's widgets give them — text. Names are validated before any SQL is written; "bool-ish" text
-(``true``/``false``, ``yes``/``no``, ``1``/``0``) becomes a bool; anything else is a :class:`UsageError`
-naming the widget. Each returns a small status dict that the notebook hands to ``dbutils.notebook.exit``.
+the notebook's widgets give them — text — and runs the application's use case on a context over that engine
+(:meth:`lakealerts.app.context.AppContext.for_engine`). Names are validated before any SQL is written;
+"bool-ish" text (``true``/``false``, ``yes``/``no``, ``1``/``0``) becomes a bool; anything else is a
+:class:`UsageError` naming the widget. Each returns a small status dict that the notebook hands to
+``dbutils.notebook.exit``.
 
 A job fails only on environment errors (raised as they are) or when a success rate falls below its threshold
 (:class:`JobFailedError`). Invalid rules are findings: the validation job records them and succeeds; the
@@ -14,33 +16,29 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from lakealerts.catalog.seeding import default_destination, seed_catalog
+from lakealerts.app import setup
+from lakealerts.app.context import AppContext, Clock, RemoteOptions, utc_now
+from lakealerts.app.sync import sync_alerts, sync_destinations_only
+from lakealerts.app.validate import validate_store
+from lakealerts.catalog.seeding import default_destination
 from lakealerts.engines.base import Engine
-from lakealerts.errors import LakeAlertsError, SetupError, UsageError
+from lakealerts.errors import LakeAlertsError, UsageError
 from lakealerts.secrets import SecretReader
-from lakealerts.settings import current_user
-from lakealerts.sql.identifiers import Namespace
-from lakealerts.store.store import Store
-from lakealerts.store.tables import ALERT_CONFIGURATIONS
-from lakealerts.sync.policy import DEFAULT_PARENT_PATH, DEFAULT_SUCCESS_THRESHOLD, DeletePolicy
-from lakealerts.usecases import validate_store
+from lakealerts.sync.policy import DEFAULT_PARENT_PATH, DEFAULT_SUCCESS_THRESHOLD, DeletePolicy, SyncOptions
+from lakealerts.sync.status import SyncStatus
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
 
-    from lakealerts.sync.run import SyncOptions, SyncResult
+    from lakealerts.app.sync import SyncResult
 
-Clock = Callable[[], datetime]
 _TRUE = frozenset({"true", "t", "yes", "y", "1", "on"})
 _FALSE = frozenset({"false", "f", "no", "n", "0", "off", ""})
 _WAREHOUSE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _LISTED = 20  # ids listed in a status; the tables hold the rest
-# Outcomes that are not failures of the run (invalid rules are counted on their own).
-_NOT_FAILED = frozenset({"CREATED", "UPDATED", "UNCHANGED", "DELETED", "SKIPPED", "INVALID"})
 
 
 class JobFailedError(LakeAlertsError):
@@ -51,19 +49,14 @@ class JobFailedError(LakeAlertsError):
         self.status = status
 
 
-def utc_now() -> datetime:
-    """The jobs' clock (notebooks are entry points, like the CLI: the one place that reads the time)."""
-    return datetime.now(UTC)
-
-
 # --- the jobs ----------------------------------------------------------------------------------------------
 
 
 def setup_tables(engine: Engine, catalog: str, gold_schema: str, *, user: str | None = None) -> dict[str, Any]:
     """``alerting_tables_job``: create the schema and every table; add columns missing from older versions."""
-    store = _store(engine, catalog, gold_schema, user)
-    report = store.init()
-    return _status("tables", store, created_tables=report.created_tables, added_columns=report.added_columns)
+    ctx = _context(engine, catalog, gold_schema, user=user)
+    report = setup.init_tables(ctx).report
+    return _status("tables", ctx, created_tables=report.created_tables, added_columns=report.added_columns)
 
 
 def seed_rules(
@@ -80,12 +73,11 @@ def seed_rules(
     restore, address = parse_bool(force, "force"), str(email).strip() or None
     if address is not None:
         default_destination(address)  # UsageError for a widget value that is no address, before any SQL
-    store = _store(engine, catalog, gold_schema, user)
-    store.init()
-    report = seed_catalog(store, clock(), force=restore, email=address)
+    ctx = _context(engine, catalog, gold_schema, user=user, clock=clock)
+    report = setup.seed(ctx, force=restore, email=address).report
     return _status(
         "seed",
-        store,
+        ctx,
         inserted=len(report.inserted),
         restored=len(report.restored),
         unchanged=len(report.unchanged),
@@ -100,13 +92,13 @@ def validate_rules_job(
 
     Invalid rules are findings, not a failure: the job succeeds and names them.
     """
-    store = _existing_store(engine, catalog, gold_schema, user)
-    run_id, report = validate_store(store, engine, clock())
-    invalid = sorted(report.invalid_ids)
+    ctx = _context(engine, catalog, gold_schema, user=user, clock=clock)
+    run = validate_store(ctx)  # the engine checks run on the notebook's engine, the store's own
+    report, invalid = run.report, sorted(run.report.invalid_ids)
     return _status(
         "validation",
-        store,
-        run_id=run_id,
+        ctx,
+        run_id=run.run_id,
         checked=len(report.results),
         valid=len(report.results) - len(invalid),
         invalid=len(invalid),
@@ -131,18 +123,14 @@ def sync_notifications(
 
     Fails when fewer than ``min_success_rate`` of the destinations synced.
     """
-    from lakealerts.sync.run import SyncOptions
-
     dry, threshold = parse_bool(dry_run, "dry_run"), parse_rate(min_success_rate, "min_success_rate")
-    store = _existing_store(engine, catalog, gold_schema, user)
-    options = SyncOptions("unused", dry_run=dry, include_rules=False)
-    result = _sync(store, client or _default_client(), options, env, secret_reader, clock)
-    failed = sorted(d.destination_id for d in result.destinations if d.status == "FAILED")
-    total = len(result.destinations)
-    rate = 1.0 if not total else (total - len(failed)) / total
-    status = _status("notifications", store, run_id=result.run_id, dry_run=dry, destinations=total,
-                     failed=len(failed), failed_ids=failed[:_LISTED], success_rate=rate)  # fmt: skip
-    return _checked(status, rate, threshold)
+    ctx = _context(engine, catalog, gold_schema, user=user, clock=clock, env=env, secret_reader=secret_reader,
+                   client=client)  # fmt: skip
+    result = sync_destinations_only(_with_tables(ctx), RemoteOptions(), dry_run=dry)
+    failed = sorted(d.destination_id for d in result.failed)
+    status = _status("notifications", ctx, run_id=result.run_id, dry_run=dry, destinations=len(result.destinations),
+                     failed=len(failed), failed_ids=failed[:_LISTED], success_rate=result.success_rate)  # fmt: skip
+    return _checked(status, result.success_rate, threshold)
 
 
 def deploy_alerts(
@@ -165,43 +153,23 @@ def deploy_alerts(
 
     Fails when the success rate is below ``min_success_rate``. ``dry_run`` plans and records only metrics.
     """
-    from lakealerts.sync.client import warehouse_for
-    from lakealerts.sync.run import SyncOptions
-
     dry, threshold = parse_bool(dry_run, "dry_run"), parse_rate(min_success_rate, "min_success_rate")
     policy, folder = parse_delete_policy(delete_policy), parse_parent_path(parent_path)
-    given_warehouse = parse_warehouse_id(warehouse_id)
-    store = _existing_store(engine, catalog, gold_schema, user)
-    workspace = client or _default_client()
-    options = SyncOptions(warehouse_for(workspace, given_warehouse), folder, policy, dry)
-    result = _sync(store, workspace, options, env, secret_reader, clock)
-    return _checked(_deploy_status(store, result), result.success_rate, threshold)
+    options = SyncOptions(parse_warehouse_id(warehouse_id) or "", folder, policy, dry)
+    ctx = _context(engine, catalog, gold_schema, user=user, clock=clock, env=env, secret_reader=secret_reader,
+                   client=client)  # fmt: skip
+    result = sync_alerts(_with_tables(ctx), RemoteOptions(), options)
+    return _checked(_deploy_status(ctx, result), result.success_rate, threshold)
 
 
-def _sync(
-    store: Store,
-    client: WorkspaceClient,
-    options: SyncOptions,
-    env: Mapping[str, str] | None,
-    secret_reader: SecretReader | None,
-    clock: Clock,
-) -> SyncResult:
-    """One sync run; secrets come from ``env`` (default: the process environment) and the notebook's reader."""
-    from lakealerts.sync.remote import RemoteWorkspace
-    from lakealerts.sync.run import run_sync
-
-    environment = os.environ if env is None else env
-    return run_sync(store, RemoteWorkspace(client), options, clock=clock, env=environment, secret_reader=secret_reader)
-
-
-def _deploy_status(store: Store, result: SyncResult) -> dict[str, Any]:
+def _deploy_status(ctx: AppContext, result: SyncResult) -> dict[str, Any]:
     """The deploy job's status: the plan's counts, the failed rules and the success rate."""
     plan = result.plan
-    failed = sorted(o.alert_id for o in result.outcomes if o.alert_id and o.status not in _NOT_FAILED)
+    failed = sorted(o.alert_id for o in result.outcomes if o.alert_id and o.status == SyncStatus.FAILED)
     return _status(
-        "deploy", store, run_id=result.run_id, dry_run=result.dry_run, create=len(plan.create),
+        "deploy", ctx, run_id=result.run_id, dry_run=result.dry_run, create=len(plan.create),
         update=len(plan.update), delete=len(plan.delete), unchanged=len(plan.unchanged), skipped=len(plan.skipped),
-        invalid=sum(1 for s in plan.skipped if s.status == "INVALID"), failed=len(failed),
+        invalid=sum(1 for s in plan.skipped if s.status == SyncStatus.INVALID), failed=len(failed),
         failed_ids=failed[:_LISTED], success_rate=result.success_rate,
     )  # fmt: skip
 
@@ -266,44 +234,28 @@ def parse_parent_path(value: str) -> str:
 # --- helpers -----------------------------------------------------------------------------------------------
 
 
-def _store(engine: Engine, catalog: str, gold_schema: str, user: str | None) -> Store:
-    """A store on ``catalog.gold_schema`` (both validated identifiers) acting as ``user``."""
-    namespace = Namespace(str(catalog).strip(), str(gold_schema).strip())
-    who = user or _engine_user(engine) or current_user()
-    return Store(engine, namespace, who)
+def _context(
+    engine: Engine, catalog: str, gold_schema: str, *, env: Mapping[str, str] | None = None, **parts: Any
+) -> AppContext:
+    """The job's context over the notebook's engine on ``catalog.gold_schema`` (validated before any SQL).
+
+    Secrets come from ``env`` (default: the process environment) and the notebook's secret reader; without a
+    ``client`` the SDK authenticates as the job's identity by itself.
+    """
+    return AppContext.for_engine(engine, catalog, gold_schema, env=os.environ if env is None else env, **parts)
 
 
-def _existing_store(engine: Engine, catalog: str, gold_schema: str, user: str | None) -> Store:
-    store = _store(engine, catalog, gold_schema, user)
-    namespace = store.namespace
-    if engine.table_columns(namespace.catalog, namespace.schema, ALERT_CONFIGURATIONS.name) is None:
-        raise SetupError(
-            f"no lakealerts tables in {namespace.catalog}.{namespace.schema}",
-            hint="run alerting_tables_job (or the orchestrator) first, with the same catalog and gold_schema",
-        )
-    return store
+def _with_tables(ctx: AppContext) -> AppContext:
+    """``ctx`` once its tables are known to exist: a SetupError naming ``alerting_tables_job`` otherwise, before
+    any workspace call."""
+    with ctx.store():
+        pass
+    return ctx
 
 
-def _engine_user(engine: Engine) -> str | None:
-    """The engine's idea of who runs it (Spark: ``current_user()``), when it has one."""
-    who = getattr(engine, "current_user", None)
-    return who() if callable(who) else None
-
-
-def _default_client() -> WorkspaceClient:
-    """Inside Databricks the SDK authenticates as the job's identity by itself."""
-    from lakealerts.sync.client import workspace_client
-
-    return workspace_client(None, None, 60.0)
-
-
-def _status(job: str, store: Store, **details: Any) -> dict[str, Any]:
-    return {
-        "job": job,
-        "status": "SUCCEEDED",
-        "namespace": f"{store.namespace.catalog}.{store.namespace.schema}",
-        **details,
-    }
+def _status(job: str, ctx: AppContext, **details: Any) -> dict[str, Any]:
+    namespace = ctx.namespace
+    return {"job": job, "status": "SUCCEEDED", "namespace": f"{namespace.catalog}.{namespace.schema}", **details}
 
 
 def _checked(status: dict[str, Any], rate: float, threshold: float) -> dict[str, Any]:

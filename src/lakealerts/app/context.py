@@ -1,0 +1,123 @@
+"""The composition root: one :class:`AppContext` per process says where the tables are, which engine opens
+them, what time it is, who acts, and how to reach a workspace. Use cases take it; tests ``replace()`` a part.
+
+The CLI builds it from flags and the environment; the bundle's jobs from a notebook's engine and widgets;
+``serve`` once for the scheduler and the web routes. Nothing below ``app/`` reads the clock or ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from lakealerts.app.settings import Settings, current_user
+from lakealerts.engines.base import Engine
+from lakealerts.errors import SetupError
+from lakealerts.secrets import SecretReader
+from lakealerts.sql.identifiers import Namespace
+from lakealerts.store.store import Store
+from lakealerts.store.tables import ALERT_CONFIGURATIONS
+
+if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
+
+    from lakealerts.sync.remote import RemoteWorkspace
+
+Clock = Callable[[], datetime]
+EngineOpener = Callable[[], AbstractContextManager[Engine]]
+
+
+def utc_now() -> datetime:
+    """The real clock: the one place that reads the time."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class RemoteOptions:
+    """How to reach a workspace: ``--host`` (token auth) or the SDK's own chain (``--profile``, env)."""
+
+    host: str | None = None
+    profile: str | None = None
+    timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class AppContext:
+    """Everything a use case needs from the outside world, built once per process."""
+
+    settings: Settings = field(default_factory=Settings)
+    env: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    clock: Clock = utc_now
+    user: str | None = None  # None: the engine's idea of the user (Spark), else LAKEALERTS_USER / the OS user
+    engine: EngineOpener | None = None  # None: the embedded DuckDB file under --home
+    secret_reader: SecretReader | None = None  # dbutils.secrets.get inside a notebook
+    client: WorkspaceClient | None = None  # a ready client (a job's own identity, a test's stand-in)
+    progress: Callable[[str], None] = field(default=lambda _message: None)
+
+    @classmethod
+    def for_engine(cls, engine: Engine, catalog: str, schema: str, **parts: Any) -> AppContext:
+        """A context over an engine someone else owns (a notebook's Spark session); it is never closed here."""
+        settings = Settings(catalog=str(catalog).strip(), schema=str(schema).strip())
+        return cls(settings=settings, engine=lambda: nullcontext(engine), **parts)
+
+    def replace(self, **changes: Any) -> AppContext:
+        """This context with some parts swapped (tests, a job's clock, a CLI's progress printer)."""
+        return dataclasses.replace(self, **changes)
+
+    def now(self) -> datetime:
+        """The time, from the context's clock."""
+        return self.clock()
+
+    @property
+    def namespace(self) -> Namespace:
+        """The validated ``catalog.schema`` of the tables."""
+        return self.settings.namespace
+
+    @contextmanager
+    def store(self, *, require_tables: bool = True) -> Iterator[Store]:
+        """The tables, open for one operation only (DuckDB allows one process per file).
+
+        With ``require_tables`` a namespace without tables is a clear error that says to run ``init``.
+        """
+        namespace = self.namespace
+        with self._open_engine() as engine:
+            store = Store(engine, namespace, self.user or _engine_user(engine) or current_user())
+            if require_tables and engine.table_columns(namespace.catalog, namespace.schema,
+                                                       ALERT_CONFIGURATIONS.name) is None:  # fmt: skip
+                raise SetupError(f"no lakealerts tables in {namespace.catalog}.{namespace.schema}{self._where()}",
+                                 hint=self._init_hint())  # fmt: skip
+            yield store
+
+    def workspace(self, remote: RemoteOptions) -> RemoteWorkspace:
+        """The workspace (the SDK's client behind our retrying facade): the context's client, or a new one."""
+        from lakealerts.sync.client import workspace_client
+        from lakealerts.sync.remote import RemoteWorkspace
+
+        client = self.client or workspace_client(remote.host, remote.profile, remote.timeout, env=self.env)
+        return RemoteWorkspace(client)
+
+    def _open_engine(self) -> AbstractContextManager[Engine]:
+        if self.engine is not None:
+            return self.engine()
+        from lakealerts.engines.duckdb import DuckDBEngine
+
+        return DuckDBEngine.open(self.settings.store_path, self.namespace.catalog)
+
+    def _where(self) -> str:
+        return "" if self.engine is not None else f" under {self.settings.home}"
+
+    def _init_hint(self) -> str:
+        if self.engine is not None:
+            return "run alerting_tables_job (or the orchestrator) first, with the same catalog and gold_schema"
+        return "run `lakealerts init` first (or pass the --home/--catalog/--schema you used)"
+
+
+def _engine_user(engine: Engine) -> str | None:
+    """The engine's idea of who runs it (Spark: ``current_user()``), when it has one."""
+    who = getattr(engine, "current_user", None)
+    return who() if callable(who) else None

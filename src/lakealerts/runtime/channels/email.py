@@ -1,0 +1,60 @@
+"""E-mail over SMTP; the outbox keeps the very e-mail as ``.eml`` (DESIGN §7 delivery)."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Mapping
+from email.message import EmailMessage
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+
+from lakealerts.model import DestinationType
+from lakealerts.runtime.channels.base import Channel, DeliverySettings, SkippedDelivery
+from lakealerts.runtime.messages import Message
+
+
+def email_message(sender: str, recipients: list[str], message: Message) -> EmailMessage:
+    """The e-mail of a message (also what the outbox keeps as ``.eml``)."""
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = ", ".join(recipients)
+    email["Subject"] = message.subject
+    email["X-Lakealerts-Alert"] = message.alert_id
+    email.set_content(message.body)
+    return email
+
+
+class EmailKind:
+    """EMAIL destinations and e-mail address channels: ``{"addresses": [..]}``."""
+
+    type = DestinationType.EMAIL
+    resolves_on_recovery = False
+
+    def send(self, config: Mapping[str, Any], message: Message, event: str, settings: DeliverySettings) -> None:
+        """Send one e-mail to all addresses; without an SMTP URL the e-mail lives in the outbox only (SKIPPED)."""
+        smtp = settings.smtp
+        if not smtp.url:
+            raise SkippedDelivery("no LAKEALERTS_SMTP_URL: e-mail written to the outbox only")
+        url = urlparse(smtp.url)
+        options = parse_qs(url.query)
+        host, port = url.hostname or "localhost", url.port or (465 if url.scheme == "smtps" else 25)
+        client: smtplib.SMTP
+        if url.scheme == "smtps":
+            client = smtplib.SMTP_SSL(host, port, timeout=smtp.timeout, context=ssl.create_default_context())
+        else:
+            client = smtplib.SMTP(host, port, timeout=smtp.timeout)
+        with client:  # QUIT and close whatever happens below
+            if options.get("starttls", ["false"])[0].lower() == "true":
+                client.starttls(context=ssl.create_default_context())
+            if url.username:
+                client.login(unquote(url.username), unquote(url.password or ""))
+            client.send_message(email_message(smtp.sender, list(config["addresses"]), message))
+
+    def copy(self, sender: str, channel: Channel, message: Message) -> tuple[str, bytes]:
+        """``.eml``: the e-mail as sent, to the channel's addresses."""
+        recipients = [str(a) for a in channel.config.get("addresses", [])]
+        return ".eml", bytes(email_message(sender, recipients, message))
+
+
+EMAIL_KIND = EmailKind()

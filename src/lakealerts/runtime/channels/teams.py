@@ -1,0 +1,40 @@
+"""Microsoft Teams incoming webhooks: ``{"url"}``, posted a legacy MessageCard (DESIGN §3, §7)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from lakealerts.model import DestinationType
+from lakealerts.runtime.channels.base import DeliverySettings, HttpKind, post_json
+from lakealerts.runtime.messages import Message
+
+# Red while triggered, green when OK, grey for anything else (ERROR, UNKNOWN).
+_THEME_COLORS = {"TRIGGERED": "D13438", "OK": "2EB886"}
+_OTHER_COLOR = "8A8886"
+
+
+def teams_card(message: Message) -> dict[str, Any]:
+    """The MessageCard: the subject as summary and title, the body with its line breaks as ``<br>``."""
+    return {
+        "@type": "MessageCard",
+        "@context": "https://schema.org/extensions",
+        "summary": message.subject,
+        "themeColor": _THEME_COLORS.get(message.state, _OTHER_COLOR),
+        "title": message.subject,
+        # The card's text is rendered as Markdown, where a single newline does not break the line.
+        "text": message.body.replace("\n", "<br>"),
+    }
+
+
+class TeamsKind(HttpKind):
+    """MICROSOFT_TEAMS destinations: one POST of the card to the webhook URL."""
+
+    type = DestinationType.MICROSOFT_TEAMS
+
+    def send(self, config: Mapping[str, Any], message: Message, event: str, settings: DeliverySettings) -> None:
+        """Post the card; ``event`` changes nothing, the card's colour and title say the state."""
+        post_json(settings, config["url"], teams_card(message))
+
+
+TEAMS_KIND = TeamsKind()

@@ -1,0 +1,96 @@
+"""The runtime over in-memory ports: the real rounds, state machine and notification policy, with nothing
+written anywhere — what alert unit tests and backtests build on."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from lakealerts.model import AlertRule
+from lakealerts.runtime.channels import Channel
+from lakealerts.runtime.dispatch import Dispatcher
+from lakealerts.runtime.evaluator import evaluate
+from lakealerts.runtime.messages import Message
+from lakealerts.runtime.outbox import Outbox
+from lakealerts.runtime.ports import DeliveryStatus, MemoryRuntimeStore
+from lakealerts.runtime.query import Outcome
+from lakealerts.runtime.replay import Instant, replay
+from lakealerts.runtime.round import Runtime
+from lakealerts.runtime.state import AlertStatus
+from tests.builders import make_destinations, make_rule
+
+pytestmark = pytest.mark.unit
+T0 = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class SeriesQuery:
+    """A query port answering each pinned instant with the next value of a series."""
+
+    values: dict[datetime, float]
+    asked: list[datetime | None] = field(default_factory=list)
+
+    def __call__(self, rule: AlertRule, at: datetime | None) -> Outcome:
+        self.asked.append(at)
+        assert at is not None
+        rows = [(self.values[at],)]
+        return Outcome(evaluate(rule, ("value",), rows), ("value",), rows)
+
+
+@dataclass
+class CapturingTransport:
+    """Keeps what would have been sent: (channel, event, subject)."""
+
+    sent: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def send(self, channel: Channel, config: Mapping[str, Any], message: Message, event: str) -> None:
+        self.sent.append((channel.name, str(event), message.subject))
+
+
+def runtime(values: dict[datetime, float]) -> tuple[Runtime, MemoryRuntimeStore, CapturingTransport]:
+    store, transport = MemoryRuntimeStore(), CapturingTransport()
+    outbox = Outbox(store, directory=None)
+    dispatcher = Dispatcher(store, transport, {}, clock=lambda: T0, sleep=lambda _seconds: None)
+    return Runtime(SeriesQuery(values), store, outbox, dispatcher), store, transport
+
+
+def test_replay_drives_the_real_state_machine_in_memory() -> None:
+    series = [10.0, 10.0, 0.0, 10.0, 10.0]
+    instants = [T0 + timedelta(hours=h) for h in range(len(series))]
+    live, store, transport = runtime(dict(zip(instants, series, strict=True)))
+    rule = make_rule(notification_channels=["pager", "ops@example.com"], notify_on_ok=False)
+    pager = make_destinations({"destination_id": "pager", "destination_type": "PAGERDUTY",
+                               "config_json": {"integration_key": "k"}})  # fmt: skip
+    steps = list(replay(live, [rule], pager, [Instant.pinned(at) for at in instants]))
+    assert [step.runs[0].state for step in steps] == ["TRIGGERED", "TRIGGERED", "OK", "TRIGGERED", "TRIGGERED"]
+    # trigger (both channels), silent recovery resolves PagerDuty only, re-trigger: both again; nothing else
+    assert [(name, event) for name, event, _ in transport.sent] == [
+        ("pager", "trigger"), ("ops@example.com", "trigger"), ("pager", "resolve"),
+        ("pager", "trigger"), ("ops@example.com", "trigger"),
+    ]  # fmt: skip
+    assert store.states[rule.alert_id].state == AlertStatus.TRIGGERED
+    assert [e.evaluated_at for e in store.evaluations] == instants
+    assert [e.notified for e in store.evaluations] == [True, False, True, True, False]
+    assert {e.status for e in store.outbox.values()} == {DeliveryStatus.SENT}
+    assert len(store.outbox) == 5
+
+
+def test_a_preview_runtime_records_history_and_never_advances_state() -> None:
+    live, store, transport = runtime({T0: 10.0})
+    preview = Runtime(live.query, store)
+    (step,) = replay(preview, [make_rule()], {}, [Instant.pinned(T0)])
+    assert step.runs[0].state == AlertStatus.TRIGGERED
+    assert store.states == {} and store.outbox == {} and transport.sent == []
+    assert [(e.state, e.notified) for e in store.evaluations] == [(AlertStatus.TRIGGERED, False)]
+
+
+def test_a_live_instant_leaves_the_query_its_own_clock() -> None:
+    query = SeriesQuery({})
+    store = MemoryRuntimeStore()
+    with pytest.raises(AssertionError):  # the series query insists on a pinned instant
+        list(replay(Runtime(query, store), [make_rule()], {}, [Instant(T0)]))
+    assert query.asked == [None]
