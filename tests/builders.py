@@ -7,6 +7,7 @@ reject; ``**overrides`` change any column.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -60,15 +61,15 @@ def store_runtime(
     env: Mapping[str, str] | None = None,
     sleep: Callable[[float], None] = lambda _seconds: None,
     sender: str = "lakealerts@localhost",
+    query_timeout: float | None = None,
 ) -> Runtime:
-    """The runtime on ``store``; with a ``transport`` it notifies (copies in ``outbox_dir``), else previews."""
-    records = StoreRuntime(store)
-    query = EngineQuery(store.engine, store.namespace)
+    """The runtime on an open ``store``; with a ``transport`` it notifies (copies in ``outbox_dir``), else previews."""
+    records = StoreRuntime(lambda: nullcontext(store))
+    query = EngineQuery(store.engine, store.namespace, query_timeout)
     if transport is None:
         return Runtime(query, records)
-    outbox = Outbox(records, outbox_dir, sender=sender)
-    dispatcher = Dispatcher(records, transport, dict(env or {}), lambda: datetime.now(UTC), sleep=sleep)
-    return Runtime(query, records, outbox, dispatcher)
+    dispatcher = Dispatcher(transport, dict(env or {}), lambda: datetime.now(UTC), sleep=sleep)
+    return Runtime(query, records, Outbox(outbox_dir, sender=sender), dispatcher)
 
 
 def run_round(

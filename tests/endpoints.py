@@ -27,11 +27,15 @@ class Request:
 
 @dataclass
 class HttpRecorder:
-    """Answers 200 to every POST, except paths listed in ``failing`` (500); records every request."""
+    """Answers 200 to every POST, except paths listed in ``failing`` (500); records every request it answers.
+    A request to a path in ``hanging`` is held unanswered (and unrecorded) until ``release`` is set."""
 
     url: str
     requests: list[Request] = field(default_factory=list)
     failing: set[str] = field(default_factory=set)
+    hanging: set[str] = field(default_factory=set)
+    held: threading.Event = field(default_factory=threading.Event)  # set while a request is being held
+    release: threading.Event = field(default_factory=threading.Event)
 
     def on(self, path: str) -> list[Request]:
         """Requests received on ``path``."""
@@ -47,6 +51,10 @@ def http_recorder() -> Iterator[HttpRecorder]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
+            if self.path in recorder.hanging:
+                recorder.held.set()
+                recorder.release.wait(timeout=60)
+                return  # no answer: the sender sees its connection drop
             recorder.requests.append(Request(self.path, dict(self.headers), json.loads(raw or b"null")))
             status = 500 if self.path in recorder.failing else 200
             self.send_response(status)

@@ -2,7 +2,8 @@
 
 One bad document never stops the others: ``parse_rules`` returns the valid rules and one ``Finding``
 per rejected document, each naming the rule, the field and the fix. Audit and sync keys are accepted and
-ignored, so the output of ``rules list --json`` re-imports unchanged.
+ignored, so the output of ``rules list --json`` re-imports unchanged. Whatever a document holds (control
+characters, 5,000-digit numbers, megabytes of text), the finding quotes it escaped and cut short.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from lakealerts.findings import Finding
 from lakealerts.model import (
     DESTINATION_SYNC_KEYS,
     ID_PATTERN,
+    MAX_RETRIGGER_SECONDS,
     OPERATORS,
     RULE_AUDIT_KEYS,
     RULE_SYNC_KEYS,
     AlertRule,
-    FieldError,
     NotificationDestination,
 )
+from lakealerts.values import FieldError, printable, shown
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -34,13 +36,16 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 RULE_IGNORED_KEYS = RULE_AUDIT_KEYS | RULE_SYNC_KEYS | {"schedule_description", "next_fire_times"}
 DESTINATION_IGNORED_KEYS = RULE_AUDIT_KEYS | DESTINATION_SYNC_KEYS
 
+_LABEL_LENGTH = 200  # longer than any valid id (128), so a too-long id is still shown whole enough to find
+
 _FIELD_HINTS: dict[str, str] = {
     "alert_id": f"use 1-128 letters, digits, '_', '.' or '-', starting with a letter or digit ({ID_PATTERN})",
     "destination_id": f"use 1-128 letters, digits, '_', '.' or '-', starting with a letter or digit ({ID_PATTERN})",
     "agent_domain": "use an upper-case word such as COST, SECURITY, PERFORMANCE, RELIABILITY or QUALITY",
     "query_source": "use an upper-case word such as CUSTOM",
     "threshold_operator": f"use one of {' '.join(OPERATORS)}",
-    "retrigger_seconds": "use a whole number of seconds >= 0 (0 or empty: notify once per incident)",
+    "retrigger_seconds": f"use a whole number of seconds from 0 to {MAX_RETRIGGER_SECONDS:,} (one year); "
+    "0 or empty: notify once per incident",
     "schedule_timezone": "use an IANA name such as 'UTC' or 'America/Los_Angeles'",
 }
 
@@ -80,7 +85,7 @@ def _parse(
             )
             continue
         doc_id = document.get(id_key)
-        rule_id = str(doc_id) if doc_id is not None else None
+        rule_id = _label(doc_id)
         try:
             parsed = model.model_validate({k: v for k, v in document.items() if k not in ignored})
         except ValidationError as exc:
@@ -107,34 +112,41 @@ def _problems(rule_id: str | None, exc: ValidationError, model: type[BaseModel])
     return [_problem(rule_id, error, model) for error in exc.errors()]
 
 
+def _label(value: object) -> str | None:
+    """A document's id as findings name it: escaped and cut short if it is hostile, None if missing."""
+    if value is None:
+        return None
+    return printable(value, _LABEL_LENGTH) if isinstance(value, str) else shown(value)
+
+
 def _problem(rule_id: str | None, error: ErrorDetails, model: type[BaseModel]) -> Finding:
-    field_name = ".".join(str(part) for part in error["loc"]) or "<document>"
+    field_name = ".".join(str(_label(part)) for part in error["loc"]) or "<document>"
     cause = (error.get("ctx") or {}).get("error")
     if isinstance(cause, FieldError):
-        return Finding.rejected(rule_id, cause.field, str(cause), cause.hint)
+        return Finding.rejected(rule_id, cause.field or field_name, str(cause), cause.hint)
     if isinstance(cause, QuartzError):
         where = f" ({cause.field} field)" if cause.field and field_name == "schedule_cron" else ""
         return Finding.rejected(rule_id, field_name, f"{cause.message}{where}", cause.hint or "fix the value")
     kind = error["type"]
     if kind == "extra_forbidden":
         return Finding.rejected(
-            rule_id, field_name, f"unknown key {field_name!r}", _unknown_key_hint(field_name, model)
+            rule_id, field_name, f"unknown key '{field_name}'", _unknown_key_hint(field_name, model)
         )
     if kind == "missing":
         return Finding.rejected(
             rule_id,
             field_name,
-            f"required key {field_name!r} is missing",
+            f"required key '{field_name}' is missing",
             f"add {field_name} to the document",
         )
     if kind == "enum":
         expected = (error.get("ctx") or {}).get("expected", "")
         return Finding.rejected(
-            rule_id, field_name, f"{error['input']!r} is not a valid {field_name}", f"use one of {expected}"
+            rule_id, field_name, f"{shown(error['input'])} is not a valid {field_name}", f"use one of {expected}"
         )
     message = error["msg"].removeprefix("Value error, ")
     hint = _FIELD_HINTS.get(field_name, f"give {field_name} a value of the right type")
-    return Finding.rejected(rule_id, field_name, f"{message} (got {error['input']!r})", hint)
+    return Finding.rejected(rule_id, field_name, f"{message} (got {shown(error['input'])})", hint)
 
 
 def _unknown_key_hint(key: str, model: type[BaseModel]) -> str:

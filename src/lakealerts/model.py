@@ -1,7 +1,8 @@
 """The rule model: ``AlertRule`` and ``NotificationDestination``, with the value rules of DESIGN §3, §4 and §7.
 
 Pure values, no I/O. Everything a user writes is validated with ``extra="forbid"`` so a misspelt key is an
-error, never silently ignored. Enums are accepted in any case and stored upper-case.
+error, never silently ignored. Enums are accepted in any case and stored upper-case. Hostile values (control
+characters, thresholds that are not finite, secret references out of place) are refused before anything is stored.
 """
 
 from __future__ import annotations
@@ -15,19 +16,13 @@ from typing import Annotated, Any, Self
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from lakealerts import quartz
+from lakealerts.secrets import MASK, masked, reference_problem
+from lakealerts.values import LINE_HINT, FieldError, FiniteDouble, Line, Text, control_problem
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")  # a channel that is an e-mail address
 _DESTINATION_ID = re.compile(ID_PATTERN)
-
-
-class FieldError(ValueError):
-    """A value rule that spans fields, raised inside a validator: names the field at fault and the fix."""
-
-    def __init__(self, field: str, message: str, hint: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.hint = hint
+MAX_RETRIGGER_SECONDS = 31_536_000  # one year
 
 
 class Severity(StrEnum):
@@ -148,33 +143,33 @@ class AlertRule(_UserModel):
     """One alert rule: a row of ``alert_configurations`` without its audit and sync columns."""
 
     alert_id: Identifier
-    alert_name: str = Field(min_length=1, max_length=255)
-    alert_description: str | None = None
+    alert_name: Line = Field(min_length=1, max_length=255)
+    alert_description: Text | None = None
     agent_domain: Annotated[str, BeforeValidator(_upper), Field(pattern=r"^[A-Z][A-Z0-9_]{0,63}$")]
     severity: UpperSeverity
-    alert_query_template: str = Field(min_length=1)
+    alert_query_template: Text = Field(min_length=1)
     query_source: Annotated[str, BeforeValidator(_upper), Field(pattern=r"^[A-Z][A-Z0-9_]{0,63}$")] = "CUSTOM"
-    source_artifact_name: str | None = None
-    threshold_column: str = Field(min_length=1, max_length=255)
+    source_artifact_name: Line | None = None
+    threshold_column: Line = Field(min_length=1, max_length=255)
     threshold_operator: Operator
     threshold_value_type: UpperValueType
-    threshold_value_double: float | None = None
-    threshold_value_string: str | None = None
+    threshold_value_double: FiniteDouble = None
+    threshold_value_string: Line | None = None
     threshold_value_bool: bool | None = None
     empty_result_state: UpperEmptyState = EmptyResultState.OK
     aggregation_type: OptionalAggregation = None
-    schedule_cron: str
-    schedule_timezone: str = "UTC"
+    schedule_cron: Line
+    schedule_timezone: Line = "UTC"
     pause_status: UpperPause = PauseStatus.UNPAUSED
     is_enabled: bool = True
-    notification_channels: list[str] = Field(default_factory=list)
+    notification_channels: list[Line] = Field(default_factory=list)
     notify_on_ok: bool = False
-    retrigger_seconds: int | None = Field(default=None, ge=0)
+    retrigger_seconds: int | None = Field(default=None, ge=0, le=MAX_RETRIGGER_SECONDS)
     use_custom_template: bool = False
-    custom_subject_template: str | None = None
-    custom_body_template: str | None = None
-    owner: str = Field(min_length=1)
-    tags: dict[str, str] = Field(default_factory=dict)
+    custom_subject_template: Line | None = None  # becomes an e-mail Subject header
+    custom_body_template: Text | None = None
+    owner: Line = Field(min_length=1)
+    tags: dict[Line, Line] = Field(default_factory=dict)
 
     @field_validator("schedule_cron")
     @classmethod
@@ -191,7 +186,13 @@ class AlertRule(_UserModel):
     @classmethod
     def _valid_channels(cls, channels: list[str]) -> list[str]:
         for channel in channels:
-            if not (EMAIL.match(channel) or _DESTINATION_ID.match(channel)):
+            if reference_problem(channel, secret_field=False):
+                raise FieldError(
+                    "notification_channels",
+                    "a channel cannot hold a secret reference (${env:…} or {{secrets/…}})",
+                    "name an e-mail address or a destination_id; keep secrets in the destination's config_json",
+                )
+            if not (EMAIL.fullmatch(channel) or _DESTINATION_ID.fullmatch(channel)):
                 raise FieldError(
                     "notification_channels",
                     f"channel {channel!r} is neither an e-mail address nor a destination_id",
@@ -261,12 +262,12 @@ class NotificationDestination(_UserModel):
     """One row of ``notification_destinations`` without its audit and sync columns."""
 
     destination_id: Identifier
-    destination_name: str = Field(min_length=1, max_length=255)
+    destination_name: Line = Field(min_length=1, max_length=255)
     destination_type: UpperDestinationType
     config_json: dict[str, Any]
-    owner: str = Field(min_length=1)
+    owner: Line = Field(min_length=1)
     is_enabled: bool = True
-    tags: dict[str, str] = Field(default_factory=dict)
+    tags: dict[Line, Line] = Field(default_factory=dict)
 
     @field_validator("config_json", mode="before")
     @classmethod
@@ -275,12 +276,13 @@ class NotificationDestination(_UserModel):
         if isinstance(value, str):
             try:
                 return json.loads(value)
-            except json.JSONDecodeError as exc:
+            except (ValueError, RecursionError) as exc:  # also 5,000-digit numbers and 100,000-deep nesting
+                reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply or a number too long"
                 raise FieldError(
                     "config_json",
-                    f"config_json is not valid JSON: {exc.msg}",
+                    f"config_json is not valid JSON: {reason}",
                     "write config_json as a mapping or a JSON object string",
-                ) from exc
+                ) from None
         return value
 
     @model_validator(mode="after")
@@ -310,7 +312,34 @@ class NotificationDestination(_UserModel):
                     "EMAIL config_json.addresses must be a list of e-mail addresses",
                     'write e.g. {"addresses": ["ops@example.com"]}',
                 )
+        for key, value in self.config_json.items():
+            for item in value if key == "addresses" else [value]:
+                _check_config_value(key, item, key in SECRET_FIELDS[self.destination_type])
         return self
+
+    def masked_config(self) -> dict[str, Any]:
+        """``config_json`` as it may be printed: plain secrets as ``***``, references as written."""
+        secret = SECRET_FIELDS[self.destination_type]
+        return {key: masked(value) if key in secret else value for key, value in self.config_json.items()}
+
+
+def _check_config_value(key: str, value: object, secret: bool) -> None:
+    """One config value: text on one line, a reference only as a secret field's whole value, never the mask."""
+    field_name = f"config_json.{key}"
+    if not isinstance(value, str):
+        raise FieldError(field_name, f"must be text, not {type(value).__name__}", "quote the value")
+    problem = control_problem(value)
+    if problem:
+        raise FieldError(field_name, problem, LINE_HINT)
+    reference = reference_problem(value, secret_field=secret)
+    if reference:
+        raise FieldError(field_name, reference[0], reference[1])
+    if secret and value == MASK:
+        raise FieldError(
+            field_name,
+            f"is {MASK}, the mask `destinations list` prints for a plain secret",
+            "give the real value, or better a reference such as ${env:NAME}",
+        )
 
 
 # destination type -> (required config keys, optional config keys)
@@ -320,6 +349,14 @@ DESTINATION_CONFIG_KEYS: dict[DestinationType, tuple[tuple[str, ...], tuple[str,
     DestinationType.MICROSOFT_TEAMS: (("url",), ()),
     DestinationType.WEBHOOK: (("url",), ("username", "password")),
     DestinationType.PAGERDUTY: (("integration_key",), ()),
+}
+# Config fields Databricks treats as write-only secrets: the only places a secret reference may stand (DESIGN §3).
+SECRET_FIELDS: dict[DestinationType, tuple[str, ...]] = {
+    DestinationType.EMAIL: (),
+    DestinationType.SLACK: ("url",),
+    DestinationType.MICROSOFT_TEAMS: ("url",),
+    DestinationType.WEBHOOK: ("url", "username", "password"),
+    DestinationType.PAGERDUTY: ("integration_key",),
 }
 
 

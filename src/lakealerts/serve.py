@@ -13,7 +13,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol, Self
@@ -21,11 +21,11 @@ from typing import Protocol, Self
 import uvicorn
 from starlette.types import ASGIApp
 
-from lakealerts.app.context import AppContext
+from lakealerts.app.context import AppContext, stop_running_statements
 from lakealerts.app.settings import Settings, current_user
 from lakealerts.errors import SetupError
 from lakealerts.standin.app import create_app
-from lakealerts.standin.statements import StatementRunner
+from lakealerts.standin.statements import DEFAULT_STATEMENT_TIMEOUT, StatementRunner
 from lakealerts.standin.store import SERVICE_FILE, ServiceStore
 from lakealerts.standin.workspace import Workspace
 
@@ -55,8 +55,9 @@ class _Server(uvicorn.Server):
 class HttpServer:
     """The stand-in app served by uvicorn on an already bound socket; a :class:`Component`."""
 
-    def __init__(self, app: ASGIApp, sock: socket.socket) -> None:
-        """Serve ``app`` on ``sock`` once :meth:`run` is awaited."""
+    def __init__(self, app: ASGIApp, sock: socket.socket, interrupt: Callable[[], None] = lambda: None) -> None:
+        """Serve ``app`` on ``sock`` once :meth:`run` is awaited; ``interrupt`` cancels what the app runs now."""
+        self.interrupt = interrupt
         config = uvicorn.Config(
             app, http="h11", ws="none", lifespan="off", log_config=None, access_log=False,
             proxy_headers=False, timeout_graceful_shutdown=5,
@@ -91,7 +92,9 @@ def service_store_path(settings: Settings) -> Path:
 
 
 @contextlib.contextmanager
-def open_http_server(settings: Settings, token: str, bind: str, port: int) -> Iterator[HttpServer]:
+def open_http_server(
+    settings: Settings, token: str, bind: str, port: int, statement_timeout: float = DEFAULT_STATEMENT_TIMEOUT
+) -> Iterator[HttpServer]:
     """The stand-in for ``settings`` bound to ``bind:port`` (0 = a free port); closes its store at exit.
 
     Raises :class:`SetupError` when the port is taken or another server holds ``service.duckdb``.
@@ -104,8 +107,8 @@ def open_http_server(settings: Settings, token: str, bind: str, port: int) -> It
         raise
     try:
         workspace = Workspace(store, current_user())
-        statements = StatementRunner(settings.store_path, settings.catalog)
-        yield HttpServer(create_app(workspace, statements, token), sock)
+        statements = StatementRunner(settings.store_path, settings.catalog, statement_timeout=statement_timeout)
+        yield HttpServer(create_app(workspace, statements, token), sock, statements.interrupt)
     finally:
         sock.close()
         store.close()
@@ -131,12 +134,13 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run_until_signalled(components: Sequence[Component]) -> None:
+def run_until_signalled(components: Sequence[Component], on_signal: Callable[[], object] | None = None) -> None:
     """Run ``components`` side by side until SIGTERM or SIGINT (Ctrl-C), then stop them all and return.
 
+    ``on_signal`` runs when the signal arrives (``serve`` interrupts the rule queries in flight with it).
     If one component ends or fails, the others are stopped too; a failure is raised after they finished.
     """
-    asyncio.run(_run_with_signals(components))
+    asyncio.run(_run_with_signals(components, on_signal))
 
 
 async def run_components(components: Sequence[Component], stop: asyncio.Event) -> None:
@@ -153,11 +157,17 @@ async def run_components(components: Sequence[Component], stop: asyncio.Event) -
             group.create_task(run_one(component))
 
 
-async def _run_with_signals(components: Sequence[Component]) -> None:
+async def _run_with_signals(components: Sequence[Component], on_signal: Callable[[], object] | None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def stopping() -> None:
+        stop.set()
+        if on_signal is not None:
+            on_signal()
+
     for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
+        loop.add_signal_handler(signum, stopping)
     try:
         await run_components(components, stop)
     finally:
@@ -170,14 +180,15 @@ def run_service(
 ) -> None:
     """Serve the stand-in (and, with ``scheduler``, evaluate the rules on their schedules) until signalled."""
     settings = ctx.settings
-    with open_http_server(settings, token, bind, port) as http:
+    timeout = ctx.query_timeout or DEFAULT_STATEMENT_TIMEOUT  # the stand-in's statements, bounded like rule queries
+    with open_http_server(settings, token, bind, port, timeout) as http:
         ctx.progress(f"lakealerts stand-in on {http.url} (store {service_store_path(settings)}, "
                      f"statements on {settings.store_path}); stop with Ctrl-C or SIGTERM")  # fmt: skip
         ctx.progress(f"use it with: DATABRICKS_HOST={http.url} DATABRICKS_TOKEN=<token>")
         components: list[Component] = [http]
         if scheduler:
             components.append(_scheduler(ctx, max_parallel))
-        run_until_signalled(components)
+        run_until_signalled(components, on_signal=lambda: (stop_running_statements(), http.interrupt()))
 
 
 def _scheduler(ctx: AppContext, max_parallel: int) -> Component:
@@ -186,8 +197,13 @@ def _scheduler(ctx: AppContext, max_parallel: int) -> Component:
     from lakealerts.runtime.scheduler import SchedulerComponent, SystemClock
 
     ctx.progress("scheduler on: evaluating rules on their schedules (disable with --no-scheduler)")
+    evaluator = StoreBatchEvaluator(ctx)
     return SchedulerComponent(
-        StoreRuleSource(ctx), StoreBatchEvaluator(ctx), SystemClock(ctx.clock), max_parallel=max_parallel
+        StoreRuleSource(ctx),
+        evaluator,
+        SystemClock(ctx.clock),
+        max_parallel=max_parallel,
+        send_owed=evaluator.send_owed,
     )
 
 

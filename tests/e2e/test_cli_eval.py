@@ -53,7 +53,8 @@ def test_eval_notify_twice_sends_once_across_processes(cli: Cli, tmp_path: Path)
             ("HIGH", "TRIGGERED", 50.0), ("QUIET", "OK", 1.0)]  # fmt: skip
         assert http.requests == [] and smtp.messages == []
         first = cli("eval", "HIGH", "--at", "2026-11-26T12:00:00Z", "--notify", "--json", env=env)
-        assert first.code == 0, first.stderr
+        # DESIGN §10.1: a delivery that ended FAILED is exit 1, and stderr names the channel and the reason
+        assert first.code == 1 and "broken (WEBHOOK): DeliveryError: HTTP 500" in first.stderr, first.stderr
         statuses = {n["channel"]: n["status"] for n in first.json()[0]["notifications"]}
         assert statuses == {"ops@example.com": "SENT", "hook": "SENT", "broken": "FAILED"}
         assert len(smtp.messages) == 1 and len(http.on("/hook")) == 1 and len(http.on("/fail")) == 3

@@ -100,7 +100,10 @@ def test_every_channel_receives_its_payload(
     assert hook.body["state"] == "TRIGGERED" and hook.body["previous_state"] == "UNKNOWN"
     assert hook.body["value"] == 9000 and hook.body["subject"] == subject
     assert set(hook.body) == {"alert_id", "alert_name", "state", "previous_state", "value", "condition",
-                              "threshold", "evaluated_at", "subject", "body"}  # fmt: skip
+                              "threshold", "evaluated_at", "subject", "body", "message_id"}  # fmt: skip
+    # DESIGN §10.1: the stable id to de-duplicate on, in the header and the payload; e-mail's Message-ID
+    assert hook.headers["X-Lakealerts-Message-Id"] == hook.body["message_id"]
+    assert mail["Message-ID"].startswith("<") and mail["Message-ID"].endswith("@lakealerts>")
     (pd,) = http.on("/pagerduty")
     assert pd.body["event_action"] == "trigger" and pd.body["routing_key"] == "pd-routing-key"
     assert pd.body["dedup_key"] == "lakealerts-BASE-1"

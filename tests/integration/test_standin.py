@@ -26,6 +26,7 @@ from databricks.sdk.service import sql
 from lakealerts.app.settings import Settings
 from lakealerts.engines.duckdb import DuckDBEngine
 from lakealerts.serve import StandIn
+from lakealerts.standin.statements import StatementRunner
 
 pytestmark = pytest.mark.integration
 TOKEN = "test-token-7c1f"
@@ -317,6 +318,15 @@ def test_a_body_that_is_not_json_is_400(w: WorkspaceClient, standin: StandIn) ->
         w.api_client.do("POST", "/api/2.0/alerts", body=[1, 2])  # type: ignore[arg-type]  # not an object
 
 
+@pytest.mark.parametrize("depth", [100_000, 65])  # past the JSON parser's stack, and just past the stand-in's limit
+@pytest.mark.parametrize("path", ["/api/2.0/alerts", "/api/2.0/notification-destinations", "/api/2.0/sql/statements"])
+def test_a_deeply_nested_body_is_400_invalid_parameter_value(standin: StandIn, path: str, depth: int) -> None:
+    nested = b'{"display_name": ' + b'{"a": ' * depth + b"1" + b"}" * depth + b"}"
+    status, body = raw(standin, "POST", path, nested)
+    assert (status, body["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
+    assert "nested more than 64 levels" in body["message"]
+
+
 # --- notification destinations -------------------------------------------------------------------------
 
 SECRETS = ("https://hooks.slack.invalid/T0/B0/s3cr3t", "hunter2-password", "pd-integration-k3y", "teams-url-x9")
@@ -486,6 +496,21 @@ def test_statements_do_not_hold_the_store_between_requests(w: WorkspaceClient, s
         engine.execute("INSERT INTO gold.costs VALUES (DATE '2024-05-04', 'NEW', 1, false)")
     response = w.statement_execution.execute_statement("SELECT count(*) FROM monitoring.gold.costs", "local")
     assert response.result.data_array == [["4"]]
+
+
+def test_a_statement_over_the_runner_s_timeout_is_cancelled_and_answered_failed(settings: Settings) -> None:
+    runner = StatementRunner(settings.store_path, settings.catalog, statement_timeout=1.0)
+    endless = "SELECT sum(hash(x + y)) AS n FROM range(1000000) AS a(x) CROSS JOIN range(1000000) AS b(y)"  # 10^12
+    answer = runner.execute({"statement": endless, "warehouse_id": "local"})
+    response = sql.StatementResponse.from_dict(answer)  # read as the SDK (and our warehouse engine) reads it
+    assert response.status.state == sql.StatementState.FAILED and response.result is None
+    assert response.status.error.error_code == sql.ServiceErrorCode.DEADLINE_EXCEEDED
+    assert "timed out after 1 s" in response.status.error.message
+    assert runner.get(answer["statement_id"]) == answer
+    with DuckDBEngine.open(settings.store_path, settings.catalog, lock_timeout=0):  # cancelled and closed: free
+        pass
+    count = runner.execute({"statement": "SELECT count(*) AS n FROM monitoring.gold.costs", "warehouse_id": "local"})
+    assert count["result"]["data_array"] == [["3"]]
 
 
 # --- persistence ---------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -84,8 +85,15 @@ class Harness:
     def sync(self, client: WorkspaceClient | None = None, **options: Any) -> SyncResult:
         """One sync run through ``client`` (default: straight to the stand-in) with a fresh call log."""
         remote = RemoteWorkspace(client or self.client)
-        return run_sync(self.store, remote, SyncOptions(warehouse_id="local", **options), clock=self.clock,
-                        env=self.env)  # fmt: skip
+        return run_sync(lambda: self.store_phase(remote), remote, SyncOptions(warehouse_id="local", **options),
+                        clock=self.clock, env=self.env)  # fmt: skip
+
+    @contextmanager
+    def store_phase(self, remote: RemoteWorkspace) -> Iterator[Store]:
+        """The store for one phase of a run; a workspace call made while it is open fails the test (§10.1)."""
+        calls = len(remote.log.latencies_ms)
+        yield self.store
+        assert len(remote.log.latencies_ms) == calls, "the workspace was called while the run held the store"
 
     def plan(self, **options: Any) -> Plan:
         """What the next sync would do (a dry run: only its metrics row is written)."""
@@ -274,6 +282,40 @@ def test_alerts_created_before_a_crash_are_adopted_by_display_name(harness: Harn
     state = harness.sync_state()
     assert (state["R-000"].databricks_alert_id, state["R-001"].databricks_alert_id) == (same.id, stale.id)
     assert harness.plan().is_empty
+
+
+class KilledBeforeWriteBackError(Exception):
+    """Stands for the process dying after the remote phase, before the store is opened to write back."""
+
+
+def test_a_run_killed_before_its_write_back_is_adopted_by_the_next_run(harness: Harness) -> None:
+    """The store is opened to read, then to write back: a death in between leaves created alerts and destinations
+    nobody recorded, and the next run adopts them by display name instead of creating them again."""
+    harness.upsert(*rules(3))
+    harness.upsert_destinations(destination("ops_mail", "EMAIL", {"addresses": ["ops@example.com"]}))
+    openings = itertools.count(1)
+
+    @contextmanager
+    def killed_at_the_write_back() -> Iterator[Store]:
+        if next(openings) == 2:
+            raise KilledBeforeWriteBackError
+        yield harness.store
+
+    with pytest.raises(KilledBeforeWriteBackError):
+        run_sync(killed_at_the_write_back, RemoteWorkspace(harness.client), SyncOptions(warehouse_id="local"),
+                 clock=harness.clock, env={})  # fmt: skip
+    created = {name: alert.id for name, alert in harness.alerts().items()}
+    assert sorted(created) == [f"[WARNING] Rule {i:03d}" for i in range(3)]  # the workspace has them ...
+    assert all(state.databricks_alert_id is None for state in harness.sync_state().values())  # ... we do not
+    assert [d.databricks_destination_id for d in harness.store.load_destinations()] == [None]
+    assert not _metrics(harness.store)
+
+    again = harness.sync()
+    assert not again.plan.create and [u.alert_id for u in again.plan.unchanged] == ["R-000", "R-001", "R-002"]
+    assert [(d.destination_id, d.action, d.status) for d in again.destinations] == [("ops_mail", "update", "UPDATED")]
+    assert len(harness.alerts()) == 3 and len(list(harness.client.notification_destinations.list())) == 1
+    written = {alert_id: state.databricks_alert_id for alert_id, state in harness.sync_state().items()}
+    assert written == {f"R-{i:03d}": created[f"[WARNING] Rule {i:03d}"] for i in range(3)}
 
 
 def test_more_alerts_than_one_page(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:

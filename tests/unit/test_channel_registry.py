@@ -125,3 +125,17 @@ def test_delivery_settings_from_env() -> None:
     }
     settings = DeliverySettings.from_env(env)
     assert settings.smtp == SmtpSettings("smtps://h", "f@x.test") and settings.pagerduty_url == "http://pd"
+
+
+def test_header_values_never_carry_control_characters() -> None:
+    """CR/LF in a rendered subject cannot inject a header (import refuses them; sending folds them too)."""
+    from datetime import UTC, datetime
+
+    from lakealerts.runtime.channels import email_message
+    from lakealerts.runtime.messages import Message
+
+    message = Message("A\r\nBcc: x@evil.test", "n", "TRIGGERED", "OK", 1, "v >", 0, datetime(2026, 1, 1, tzinfo=UTC),
+                      "hi\r\nBcc: victim@evil.test\x00", "body", "WARNING", "id-1")  # fmt: skip
+    email = email_message("me@example.com", ["ops@example.com"], message)
+    assert email["Subject"] == "hi Bcc: victim@evil.test" and email["Bcc"] is None
+    assert email["X-Lakealerts-Alert"] == "A Bcc: x@evil.test" and email["Message-ID"] == "<id-1@lakealerts>"

@@ -18,12 +18,12 @@ PACKAGE = Path(__file__).parents[2] / "src" / "lakealerts"
 
 # The pure core: rules, schedules, SQL text, checks, planning, alert semantics. No I/O, no adapter.
 CORE = (
-    "lakealerts.model", "lakealerts.errors", "lakealerts.findings", "lakealerts.quartz",
+    "lakealerts.model", "lakealerts.values", "lakealerts.errors", "lakealerts.findings", "lakealerts.quartz",
     "lakealerts.quartz_description", "lakealerts.secrets", "lakealerts.documents", "lakealerts.sql",
     "lakealerts.validate", "lakealerts.sync.planner", "lakealerts.sync.mapping", "lakealerts.sync.policy",
     "lakealerts.sync.status", "lakealerts.runtime.evaluator", "lakealerts.runtime.state",
     "lakealerts.runtime.schedule", "lakealerts.runtime.messages", "lakealerts.runtime.ports",
-    "lakealerts.runtime.replay",
+    "lakealerts.runtime.replay", "lakealerts.runtime.delivery",
 )  # fmt: skip
 # What the core must never reach: our adapters and the libraries that do I/O. (The engine port,
 # ``lakealerts.engines.base``, is an interface; the SDK's dataclasses are the sync contract's data.)

@@ -3,7 +3,7 @@ written anywhere — what alert unit tests and backtests build on."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,11 +34,11 @@ class SeriesQuery:
     values: dict[datetime, float]
     asked: list[datetime | None] = field(default_factory=list)
 
-    def __call__(self, rule: AlertRule, at: datetime | None) -> Outcome:
+    def __call__(self, rules: Sequence[AlertRule], at: datetime | None) -> list[Outcome]:
         self.asked.append(at)
         assert at is not None
         rows = [(self.values[at],)]
-        return Outcome(evaluate(rule, ("value",), rows), ("value",), rows)
+        return [Outcome(evaluate(rule, ("value",), rows), ("value",), rows) for rule in rules]
 
 
 @dataclass
@@ -53,8 +53,8 @@ class CapturingTransport:
 
 def runtime(values: dict[datetime, float]) -> tuple[Runtime, MemoryRuntimeStore, CapturingTransport]:
     store, transport = MemoryRuntimeStore(), CapturingTransport()
-    outbox = Outbox(store, directory=None)
-    dispatcher = Dispatcher(store, transport, {}, clock=lambda: T0, sleep=lambda _seconds: None)
+    outbox = Outbox(directory=None)
+    dispatcher = Dispatcher(transport, {}, clock=lambda: T0, sleep=lambda _seconds: None)
     return Runtime(SeriesQuery(values), store, outbox, dispatcher), store, transport
 
 
@@ -75,8 +75,8 @@ def test_replay_drives_the_real_state_machine_in_memory() -> None:
     assert store.states[rule.alert_id].state == AlertStatus.TRIGGERED
     assert [e.evaluated_at for e in store.evaluations] == instants
     assert [e.notified for e in store.evaluations] == [True, False, True, True, False]
-    assert {e.status for e in store.outbox.values()} == {DeliveryStatus.SENT}
-    assert len(store.outbox) == 5
+    assert {e.status for e in store.messages.values()} == {DeliveryStatus.SENT}
+    assert len(store.messages) == 5
 
 
 def test_a_preview_runtime_records_history_and_never_advances_state() -> None:
@@ -84,7 +84,7 @@ def test_a_preview_runtime_records_history_and_never_advances_state() -> None:
     preview = Runtime(live.query, store)
     (step,) = replay(preview, [make_rule()], {}, [Instant.pinned(T0)])
     assert step.runs[0].state == AlertStatus.TRIGGERED
-    assert store.states == {} and store.outbox == {} and transport.sent == []
+    assert store.states == {} and store.messages == {} and transport.sent == []
     assert [(e.state, e.notified) for e in store.evaluations] == [(AlertStatus.TRIGGERED, False)]
 
 
@@ -94,3 +94,44 @@ def test_a_live_instant_leaves_the_query_its_own_clock() -> None:
     with pytest.raises(AssertionError):  # the series query insists on a pinned instant
         list(replay(Runtime(query, store), [make_rule()], {}, [Instant(T0)]))
     assert query.asked == [None]
+
+
+def test_a_message_that_cannot_be_rendered_fails_its_rule_only() -> None:
+    live, store, transport = runtime({T0: 10.0})
+    broken = make_rule(alert_id="BROKEN", notification_channels=["ops@example.com"], use_custom_template=True,
+                       custom_subject_template="{{#QUERY_RESULT_ROWS}} x {{/ALERT_ID}}")  # fmt: skip
+    fine = make_rule(alert_id="FINE", notification_channels=["ops@example.com"])
+    (step,) = replay(live, [broken, fine], {}, [Instant.pinned(T0)])
+    runs = {run.alert_id: run for run in step.runs}
+    assert [d.status for d in runs["BROKEN"].deliveries] == [DeliveryStatus.FAILED]
+    assert "cannot render the message" in (runs["BROKEN"].deliveries[0].last_error or "")
+    assert [d.status for d in runs["FINE"].deliveries] == [DeliveryStatus.SENT]
+    assert [name for name, _, _ in transport.sent] == ["ops@example.com"]  # FINE's message only
+    assert {e.alert_id for e in store.evaluations} == {"BROKEN", "FINE"}  # both have their history row
+    assert {e.alert_id: e.status for e in store.messages.values()} == {"BROKEN": "FAILED", "FINE": "SENT"}
+
+
+def test_two_runtimes_never_both_act_on_one_transition() -> None:
+    """A round decided from a state another round has since advanced saves nothing and sends nothing."""
+    live, store, transport = runtime({T0: 10.0, T0 + timedelta(minutes=1): 10.0})
+    rule = make_rule(notification_channels=["ops@example.com"])
+    stale = store.load_states([rule.alert_id])  # another process read UNKNOWN, then this round ran first
+    live.round([rule], {}, T0, T0)
+    live.store = _Frozen(store, stale)
+    (run,) = live.round([rule], {}, T0 + timedelta(minutes=1), T0 + timedelta(minutes=1))
+    assert run.deliveries == [] and len(transport.sent) == 1
+    assert store.states[rule.alert_id].last_evaluated_at == T0
+
+
+@dataclass
+class _Frozen:
+    """The store, but load_states answers what was read before another round committed."""
+
+    inner: MemoryRuntimeStore
+    stale: dict[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def load_states(self, alert_ids: Sequence[str]) -> dict[str, Any]:
+        return {alert_id: self.stale[alert_id] for alert_id in alert_ids}

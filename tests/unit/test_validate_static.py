@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -9,10 +11,12 @@ import pytest
 import yaml
 
 from lakealerts.documents import parse_destinations
+from lakealerts.secrets import reference_problem
 from lakealerts.sql.identifiers import Namespace
 from lakealerts.sql.readonly import check_read_only
 from lakealerts.sql.render import render, template_findings
 from lakealerts.validate import validate_rules
+from lakealerts.validate.static import StaticContext, check_rule
 from tests.builders import make_rule
 
 pytestmark = pytest.mark.unit
@@ -29,8 +33,11 @@ DESTINATIONS = parse_destinations([
      "config_json": {"url": "https://hooks.slack.com/services/T000/B000/XXXX"}},
     {"destination_id": "slack_ref", "destination_name": "S2", "destination_type": "SLACK", "owner": "o",
      "config_json": {"url": "${env:SLACK_URL}"}},
-    {"destination_id": "slack_part", "destination_name": "S3", "destination_type": "SLACK", "owner": "o",
-     "config_json": {"url": "https://hooks.slack.com/services/${env:SLACK_SECRET}"}},
+    {"destination_id": "hook_plain", "destination_name": "H", "destination_type": "WEBHOOK", "owner": "o",
+     "config_json": {"url": "https://hooks.example.com/T000/XXXX"}},
+    {"destination_id": "hook_ref", "destination_name": "H2", "destination_type": "WEBHOOK", "owner": "o",
+     "config_json": {"url": "${env:HOOK_URL}", "username": "{{secrets/alerting/hook_user}}",
+                     "password": "${env:HOOK_PASSWORD}"}},
     {"destination_id": "off", "destination_name": "Off", "destination_type": "EMAIL", "owner": "o",
      "config_json": {"addresses": ["a@example.com"]}, "is_enabled": False},
 ]).valid  # fmt: skip
@@ -90,3 +97,54 @@ def test_bad_rules_do_not_stop_the_others() -> None:
     report = validate_rules(rules, DESTINATIONS, NAMESPACE)
     assert [(r.alert_id, r.is_valid) for r in report.results] == [("A", False), ("B", True), ("C", False)]
     assert [len(r.findings) for r in report.results] == [1, 0, 1]
+
+
+@pytest.mark.parametrize(
+    ("cron", "zone", "now", "fires"),
+    [
+        ("0 0 8 1 1 ? 2020", "UTC", datetime(2026, 3, 10, tzinfo=UTC), False),  # a year in the past
+        ("0 0 8 1 1 ? 2020", "UTC", datetime(2019, 6, 1, tzinfo=UTC), True),  # judged from the given now only
+        ("0 0 8 1 1 ? 2020-2030", "Europe/Berlin", datetime(2026, 3, 10, tzinfo=UTC), True),
+        ("0 0 0 30 2 ?", "UTC", None, False),  # 30 February: never, whatever the date
+        ("0 0 0 L 2 ?", "UTC", None, True),
+    ],
+)
+def test_schedule_that_never_fires_is_a_finding(cron: str, zone: str, now: datetime | None, fires: bool) -> None:
+    rule = make_rule(schedule_cron=cron, schedule_timezone=zone)
+    context = StaticContext.build(NAMESPACE, [rule], [], now=now)
+    found = [f for f in check_rule(rule, context).findings if f.code == "SCHEDULE_NEVER_FIRES"]
+    assert bool(found) is not fires
+    if found:
+        assert found[0].field == "schedule_cron" and cron in found[0].message and "year" in found[0].hint
+
+
+def test_validate_rules_passes_now_through() -> None:
+    rule = make_rule(schedule_cron="0 0 8 1 1 ? 2020")
+    assert validate_rules([rule], [], NAMESPACE).all_valid  # without a now, 2020 is a year it fires in
+    report = validate_rules([rule], [], NAMESPACE, now=datetime(2026, 1, 1, tzinfo=UTC))
+    assert [f.code for f in report.results[0].findings] == ["SCHEDULE_NEVER_FIRES"]
+
+
+def test_a_reference_inside_a_longer_value_never_becomes_a_destination() -> None:
+    report = parse_destinations([
+        {"destination_id": "slack_part", "destination_name": "S3", "destination_type": "SLACK", "owner": "o",
+         "config_json": {"url": "https://hooks.slack.com/services/${env:SLACK_SECRET}"}},
+    ])  # fmt: skip
+    assert report.valid == []
+    (problem,) = report.problems
+    assert (problem.rule_id, problem.field) == ("slack_part", "config_json.url")
+    assert "${env:SLACK_SECRET} inside a longer value" in problem.message
+    assert "whole value" in problem.hint
+
+
+def test_the_plain_secret_hint_suggests_a_reference_that_would_be_accepted() -> None:
+    (plain,) = parse_destinations([
+        {"destination_id": "lakealerts.ops-hook", "destination_name": "H", "destination_type": "WEBHOOK",
+         "owner": "o", "config_json": {"url": "https://hooks.example.com/s3cr3t"}},
+    ]).valid  # fmt: skip
+    rule = make_rule(notification_channels=["lakealerts.ops-hook"])
+    (finding,) = validate_rules([rule], [plain], NAMESPACE).results[0].findings
+    assert finding.code == "DESTINATION_PLAIN_SECRET" and "s3cr3t" not in finding.message + finding.hint
+    suggested = re.search(r"\$\{env:[^}]*\}", finding.hint)
+    assert suggested and suggested.group() == "${env:ALERTS_LAKEALERTS_OPS_HOOK_URL}"
+    assert reference_problem(suggested.group()) is None

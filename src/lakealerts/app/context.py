@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from lakealerts.store.tables import ALERT_CONFIGURATIONS
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
 
+    from lakealerts.runtime.channels import Transport
     from lakealerts.sync.remote import RemoteWorkspace
 
 Clock = Callable[[], datetime]
@@ -57,6 +59,8 @@ class AppContext:
     engine: EngineOpener | None = None  # None: the embedded DuckDB file under --home
     secret_reader: SecretReader | None = None  # dbutils.secrets.get inside a notebook
     client: WorkspaceClient | None = None  # a ready client (a job's own identity, a test's stand-in)
+    transport: Transport | None = None  # None: the channels' real transport, configured from env
+    query_timeout: float | None = 60.0  # seconds per rule query (DESIGN §10.1); None: unbounded
     progress: Callable[[str], None] = field(default=lambda _message: None)
 
     @classmethod
@@ -79,13 +83,15 @@ class AppContext:
         return self.settings.namespace
 
     @contextmanager
-    def store(self, *, require_tables: bool = True) -> Iterator[Store]:
-        """The tables, open for one operation only (DuckDB allows one process per file).
+    def store(self, *, require_tables: bool = True, read_only: bool = False) -> Iterator[Store]:
+        """The tables, open for one operation only (DuckDB allows one writing process per file).
 
+        ``read_only`` sessions share the file with other readers (``rules list`` beside ``serve``'s queries).
         With ``require_tables`` a namespace without tables is a clear error that says to run ``init``.
+        Sessions of one process take turns: DuckDB attaches a file once per process at a time.
         """
         namespace = self.namespace
-        with self._open_engine() as engine:
+        with _SESSION_TURN, self._open_engine(read_only) as engine, _running(engine):
             store = Store(engine, namespace, self.user or _engine_user(engine) or current_user())
             if require_tables and engine.table_columns(namespace.catalog, namespace.schema,
                                                        ALERT_CONFIGURATIONS.name) is None:  # fmt: skip
@@ -101,12 +107,15 @@ class AppContext:
         client = self.client or workspace_client(remote.host, remote.profile, remote.timeout, env=self.env)
         return RemoteWorkspace(client)
 
-    def _open_engine(self) -> AbstractContextManager[Engine]:
+    def _open_engine(self, read_only: bool) -> AbstractContextManager[Engine]:
         if self.engine is not None:
             return self.engine()
         from lakealerts.engines.duckdb import DuckDBEngine
 
-        return DuckDBEngine.open(self.settings.store_path, self.namespace.catalog)
+        path = self.settings.store_path
+        if read_only and not path.exists():  # nothing to read yet: let a writer create it (and say "init")
+            read_only = False
+        return DuckDBEngine.open(path, self.namespace.catalog, read_only=read_only)
 
     def _where(self) -> str:
         return "" if self.engine is not None else f" under {self.settings.home}"
@@ -115,6 +124,43 @@ class AppContext:
         if self.engine is not None:
             return "run alerting_tables_job (or the orchestrator) first, with the same catalog and gold_schema"
         return "run `lakealerts init` first (or pass the --home/--catalog/--schema you used)"
+
+
+# One store session at a time per process (RLock: a use case may read inside another's session on one thread).
+_SESSION_TURN = threading.RLock()
+_OPEN_ENGINES: set[Engine] = set()
+_OPEN_LOCK = threading.Lock()
+
+
+@contextmanager
+def _running(engine: Engine) -> Iterator[None]:
+    """Keep track of the engines in use, so a shutdown can interrupt what they run."""
+    with _OPEN_LOCK:
+        _OPEN_ENGINES.add(engine)
+    try:
+        yield
+    finally:
+        with _OPEN_LOCK:
+            _OPEN_ENGINES.discard(engine)
+
+
+_STOPPING = threading.Event()
+
+
+def stop_running_statements() -> int:
+    """The process is stopping (SIGTERM): interrupt every statement it runs on a store, and let no new rule
+    query start (:func:`stopping`). Returns how many engines were interrupted."""
+    _STOPPING.set()
+    with _OPEN_LOCK:
+        engines = list(_OPEN_ENGINES)
+    for engine in engines:
+        engine.interrupt()
+    return len(engines)
+
+
+def stopping() -> bool:
+    """Whether :func:`stop_running_statements` was called in this process."""
+    return _STOPPING.is_set()
 
 
 def _engine_user(engine: Engine) -> str | None:

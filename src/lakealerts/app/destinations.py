@@ -33,7 +33,7 @@ class DestinationList:
     problems: list[Finding]
 
     def to_dict(self) -> list[dict[str, Any]]:
-        """``destinations list --json`` (config references as written, never resolved)."""
+        """``destinations list --json`` (plain secrets masked as ``***``; references as written, never resolved)."""
         return [destination_document(item) for item in self.destinations]
 
 
@@ -46,9 +46,11 @@ def list_destinations(ctx: AppContext) -> DestinationList:
 
 
 def destination_document(stored: StoredDestination) -> dict[str, Any]:
-    """A stored destination as one flat mapping (config references are shown as written, never resolved)."""
+    """A stored destination as one flat mapping: plain secrets of its config masked as ``***``, references shown as
+    written (never resolved)."""
     return {
         **stored.destination.model_dump(mode="json"),
+        "config_json": stored.destination.masked_config(),
         **stored.audit.model_dump(mode="json"),
         "databricks_destination_id": stored.databricks_destination_id,
     }

@@ -1,5 +1,10 @@
 """The evaluate use cases: ``eval`` (a preview, or ``--notify``), ``history``, and the one place where the
-runtime is assembled over a store — for ``eval``, ``quickstart`` and the scheduler in ``serve`` alike."""
+runtime is assembled over the store — for ``eval``, ``quickstart``, ``outbox retry`` and ``serve`` alike.
+
+The store is never held across a network call: rules are read, the queries run (each bounded by
+``ctx.query_timeout``) in a read-only session, a round's writes are one transaction, and messages are sent
+with the store closed (DESIGN §10.1).
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from lakealerts.app.context import AppContext
+from lakealerts.app.context import AppContext, stopping
 from lakealerts.findings import Finding
 from lakealerts.model import AlertRule, NotificationDestination
 from lakealerts.runtime.channels import DeliverySettings, RegistryTransport, SmtpSettings
 from lakealerts.runtime.dispatch import Dispatcher
 from lakealerts.runtime.outbox import Outbox
-from lakealerts.runtime.ports import RuleRun
-from lakealerts.runtime.query import EngineQuery
+from lakealerts.runtime.ports import Delivery, DeliveryStatus, RoundResult, RuleRun
+from lakealerts.runtime.query import EngineQuery, Outcome
 from lakealerts.runtime.replay import Instant, replay
 from lakealerts.runtime.round import Runtime
 from lakealerts.runtime.state import AlertStatus
@@ -24,31 +29,61 @@ from lakealerts.store.runtime import StoreRuntime
 from lakealerts.store.store import Store
 from lakealerts.store.tables import ALERT_EVALUATIONS, ALERT_NOTIFICATION_OUTBOX, TableDef
 
+# history --json keeps the columns it always showed; `outbox list` shows the delivery record in full.
+_HISTORY_NOTIFICATION_COLUMNS = ("id", "alert_id", "channel", "type", "status", "attempts", "last_error",
+                                 "created_at", "sent_at")  # fmt: skip
 
-def runtime_over(ctx: AppContext, store: Store, *, notify: bool) -> Runtime:
-    """The runtime on ``store``: queries on its engine, state/history/outbox in its tables; with ``notify`` the
-    messages go to ``<home>/outbox/`` and out through the channels configured by the environment."""
-    records = StoreRuntime(store)
-    query = EngineQuery(store.engine, store.namespace)
+
+@dataclass(frozen=True)
+class StoreQuery:
+    """The query port on the store: one read-only session per round, each rule bounded by the timeout."""
+
+    ctx: AppContext
+
+    def __call__(self, rules: Sequence[AlertRule], at: datetime | None) -> list[Outcome]:
+        """Run and evaluate ``rules`` (none: no session at all)."""
+        if not rules:
+            return []
+        with self.ctx.store(read_only=True) as store:
+            query = EngineQuery(store.engine, store.namespace, self.ctx.query_timeout, cancelled=stopping)
+            return query(rules, at)
+
+
+def runtime_over(ctx: AppContext, *, notify: bool) -> Runtime:
+    """The runtime on the context's store; with ``notify`` messages are copied to ``<home>/outbox/`` and sent
+    through the channels configured by the environment (or the context's transport)."""
+    records = StoreRuntime(ctx.store, lambda: ctx.store(read_only=True))
     if not notify:
-        return Runtime(query, records)
-    settings = DeliverySettings.from_env(ctx.env)
-    outbox = Outbox(records, ctx.settings.outbox_dir, sender=SmtpSettings.from_env(ctx.env).sender)
-    dispatcher = Dispatcher(records, RegistryTransport(settings), ctx.env, ctx.clock, ctx.secret_reader)
-    return Runtime(query, records, outbox, dispatcher)
+        return Runtime(StoreQuery(ctx), records)
+    return Runtime(StoreQuery(ctx), records, Outbox(ctx.settings.outbox_dir, SmtpSettings.from_env(ctx.env).sender),
+                   dispatcher(ctx))  # fmt: skip
+
+
+def dispatcher(ctx: AppContext) -> Dispatcher:
+    """Sends messages: the context's transport, or the real channels configured from ``ctx.env``."""
+    transport = ctx.transport or RegistryTransport(DeliverySettings.from_env(ctx.env))
+    return Dispatcher(transport, ctx.env, ctx.clock, ctx.secret_reader)
 
 
 @dataclass(frozen=True)
 class EvalResult:
-    """Every rule's run in one round."""
+    """Every rule's run in one round, and the earlier messages that round sent again."""
 
     runs: list[RuleRun]
     notified: bool
+    retried: list[Delivery] = field(default_factory=list)
+    expired: int = 0
 
     @property
     def has_errors(self) -> bool:
-        """Whether any rule ended in ERROR (exit 1)."""
+        """Whether any rule ended in ERROR."""
         return any(run.state == AlertStatus.ERROR for run in self.runs)
+
+    @property
+    def failed_deliveries(self) -> list[Delivery]:
+        """The messages of this round (and its retries) that ended FAILED."""
+        sent = [d for run in self.runs for d in run.deliveries] + self.retried
+        return [d for d in sent if d.status is DeliveryStatus.FAILED]
 
     def to_dict(self) -> list[dict[str, Any]]:
         """``eval --json``: ``[{"alert_id", "state", "value", "error", "notifications"}]``."""
@@ -60,17 +95,20 @@ def evaluate(
 ) -> EvalResult:
     """One round over the named rules (default: every enabled rule), as of ``at`` (default now).
 
-    Without ``notify`` a preview: history is recorded, state is not advanced, nothing is sent.
+    Without ``notify`` a preview: history is recorded, state is not advanced, nothing is sent. With it, the
+    messages of earlier rounds that are due again are sent too.
     """
-    with ctx.store() as store:
-        problems: list[Finding] = []
+    problems: list[Finding] = []
+    with ctx.store(read_only=True) as store:
         stored = store.load_rules(alert_ids or None, problems=problems)
-        rules = [s.rule for s in stored if alert_ids or s.rule.is_enabled]
         destinations = store.destinations_by_id(problems=[])
-        runs = one_round(runtime_over(ctx, store, notify=notify), rules, destinations, ctx.now(), at)
+    rules = [s.rule for s in stored if alert_ids or s.rule.is_enabled]
+    result = one_round(runtime_over(ctx, notify=notify), rules, destinations, ctx.now(), at)
     # A row broken by hand in SQL cannot run: it is that rule's ERROR, and the others still ran.
-    runs += [RuleRun(p.rule_id or "<no id>", AlertStatus.ERROR, None, f"stored rule is invalid: {p}") for p in problems]
-    return EvalResult(runs, notify)
+    broken = [
+        RuleRun(p.rule_id or "<no id>", AlertStatus.ERROR, None, f"stored rule is invalid: {p}") for p in problems
+    ]
+    return EvalResult(result.runs + broken, notify, result.retried, result.expired)
 
 
 def one_round(
@@ -79,10 +117,10 @@ def one_round(
     destinations: dict[str, NotificationDestination],
     now: datetime,
     at: datetime | None = None,
-) -> list[RuleRun]:
+) -> RoundResult:
     """A single round through the replay loop: as of ``at`` when given (then that is also ``now``)."""
     instant = Instant.pinned(at) if at is not None else Instant(now)
-    return next(replay(runtime, rules, destinations, [instant])).runs
+    return next(replay(runtime, rules, destinations, [instant])).result
 
 
 @dataclass(frozen=True)
@@ -99,15 +137,20 @@ class HistoryResult:
 
 def history(ctx: AppContext, alert_id: str | None = None, limit: int = 50) -> HistoryResult:
     """The last ``limit`` evaluations and notifications (of ``alert_id``: NotFoundError when unknown)."""
-    with ctx.store() as store:
+    with ctx.store(read_only=True) as store:
         if alert_id:
             store.get_rule(alert_id)
-        evaluations = _recent(store, ALERT_EVALUATIONS, "evaluated_at", alert_id, limit)
-        notifications = _recent(store, ALERT_NOTIFICATION_OUTBOX, "created_at", alert_id, limit)
+        evaluations = _recent(store, ALERT_EVALUATIONS, ALERT_EVALUATIONS.column_names, "evaluated_at", alert_id,
+                              limit)  # fmt: skip
+        notifications = _recent(store, ALERT_NOTIFICATION_OUTBOX, _HISTORY_NOTIFICATION_COLUMNS, "created_at",
+                                alert_id, limit)  # fmt: skip
     return HistoryResult(evaluations, notifications)
 
 
-def _recent(store: Store, table: TableDef, order: str, alert_id: str | None, limit: int) -> list[dict[str, Any]]:
+def _recent(
+    store: Store, table: TableDef, columns: Sequence[str], order: str, alert_id: str | None, limit: int
+) -> list[dict[str, Any]]:
     where, params = ("WHERE alert_id = ?", [alert_id]) if alert_id else ("", [])
-    sql = f"SELECT * FROM {store.table(table)} {where} ORDER BY {quote(order)} DESC, alert_id LIMIT ?"
+    names = ", ".join(quote(c) for c in columns)
+    sql = f"SELECT {names} FROM {store.table(table)} {where} ORDER BY {quote(order)} DESC, alert_id LIMIT ?"
     return store.engine.execute(sql, [*params, limit]).as_dicts()

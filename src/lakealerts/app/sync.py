@@ -1,9 +1,10 @@
 """The sync use cases (DESIGN §5): ``plan``, ``sync`` (destinations, then alerts) and ``destinations sync``.
 
 This is the one place a sync run is assembled: the workspace is the context's ready client (a job's identity,
-quickstart's in-process stand-in, a test's) or a new one from :class:`RemoteOptions`; the store is opened for
-the run only; secret references resolve from ``ctx.env`` and ``ctx.secret_reader``; the time is ``ctx.clock``;
-progress goes to ``ctx.progress``. Each returns a value whose ``to_dict()`` is the command's ``--json``.
+quickstart's in-process stand-in, a test's) or a new one from :class:`RemoteOptions`; the store is opened to
+read and to write back, never across a workspace call; secret references resolve from ``ctx.env`` and
+``ctx.secret_reader``; the time is ``ctx.clock``; progress goes to ``ctx.progress``. Each returns a value
+whose ``to_dict()`` is the command's ``--json``.
 
 The SDK-backed modules are imported when a run starts, not with this module: importing databricks-sdk costs
 a second and more, which ``--help`` and every other command should not pay.
@@ -86,9 +87,9 @@ def sync_destinations_only(ctx: AppContext, remote: RemoteOptions, *, dry_run: b
 
 
 def _run(ctx: AppContext, workspace: RemoteWorkspace, options: SyncOptions) -> SyncResult:
-    """One run on the context's store (open for this run only)."""
+    """One run on the context's store, opened to read and again to write back, never while the workspace is
+    called: a long sync does not lock out other commands or ``serve``'s scheduler (DESIGN §10.1)."""
     from lakealerts.sync.run import run_sync
 
-    with ctx.store() as store:
-        return run_sync(store, workspace, options, clock=ctx.clock, env=ctx.env, secret_reader=ctx.secret_reader,
-                        progress=ctx.progress)  # fmt: skip
+    return run_sync(ctx.store, workspace, options, clock=ctx.clock, env=ctx.env, secret_reader=ctx.secret_reader,
+                    progress=ctx.progress)  # fmt: skip

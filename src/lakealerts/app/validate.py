@@ -68,7 +68,12 @@ def validate_in(
     chosen = store.load_rules(rule_ids, problems=[]) if rule_ids else everything
     destinations = list(store.destinations_by_id(problems=[]).values())
     report = validate_rules(
-        [s.rule for s in chosen], destinations, store.namespace, engine, all_rules=[s.rule for s in everything]
+        [s.rule for s in chosen],
+        destinations,
+        store.namespace,
+        engine,
+        all_rules=[s.rule for s in everything],
+        now=ctx.now(),
     )
     wanted = set(rule_ids or ())
     report.results += [_unreadable(p) for p in problems if not wanted or p.rule_id in wanted]

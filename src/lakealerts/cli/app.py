@@ -17,6 +17,7 @@ from lakealerts.app.setup import init_tables
 from lakealerts.cli import output
 from lakealerts.cli.catalog import demo_data, seed
 from lakealerts.cli.destinations import destinations_app
+from lakealerts.cli.outbox import outbox_app
 from lakealerts.cli.quickstart import quickstart
 from lakealerts.cli.rules import rules_app
 from lakealerts.cli.runtime import eval_command, history
@@ -38,6 +39,7 @@ app = typer.Typer(
 )
 app.add_typer(rules_app, name="rules")
 app.add_typer(destinations_app, name="destinations")
+app.add_typer(outbox_app, name="outbox")
 app.command()(quickstart)
 app.command("seed")(seed)
 app.command("demo-data")(demo_data)

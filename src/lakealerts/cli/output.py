@@ -42,7 +42,7 @@ def info(message: str) -> None:
 def problem(item: Finding) -> None:
     """One rejected rule: which rule, which field, what is wrong and how to fix it."""
     stderr.print(
-        f"[red]✗[/red] rule [bold]{item.rule_id or '<no id>'}[/bold]: [bold]{item.field}[/bold]: "
+        f"[red]✗[/red] rule [bold]{_escape(item.rule_id or '<no id>')}[/bold]: [bold]{_escape(item.field)}[/bold]: "
         f"{_escape(item.message)}\n    fix: {_escape(item.hint or '')}",
         highlight=False,
     )

@@ -79,10 +79,15 @@ def _evaluate(app: AppContext) -> None:
                 + (f"; ERROR: {', '.join(errors)}" if errors else ""))  # fmt: skip
     statuses = Counter(d.status for d in deliveries)
     where = ", ".join(f"{n} {status.lower()}" for status, n in sorted(statuses.items())) or "none new"
-    output.info(f"        notifications: {where} (an alert notifies on entering TRIGGERED, not again); "
-                f"every message is in {app.settings.outbox_dir}/")  # fmt: skip
-    if not app.env.get("LAKEALERTS_SMTP_URL"):
-        output.info("        e-mail is SKIPPED without LAKEALERTS_SMTP_URL (smtp://host:port): see the .eml files")
+    output.info(
+        f"        notifications: {where}; every message is in {app.settings.outbox_dir}/"
+        + ("" if deliveries else " (an alert notifies on entering TRIGGERED, not again on later rounds)")
+    )
+    for reason, count in sorted(Counter(d.last_error for d in deliveries if d.status != "SENT").items(),
+                                key=lambda item: str(item[0])):  # fmt: skip
+        output.info(f"        {count} not sent: {reason}")
+    if any(d.status == "SKIPPED" for d in deliveries):
+        output.info("        to send e-mail, set LAKEALERTS_SMTP_URL=smtp://host:port (see the README)")
 
 
 def _rows(stored: list[StoredRule], moment: datetime) -> list[tuple[str, ...]]:

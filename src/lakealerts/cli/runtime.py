@@ -13,6 +13,12 @@ from lakealerts.cli import output
 from lakealerts.cli.common import JsonFlag
 from lakealerts.errors import UsageError
 
+DEFAULT_QUERY_TIMEOUT = 60.0
+QueryTimeout = Annotated[
+    float,
+    typer.Option("--query-timeout", min=0.1, help="Seconds a rule's query may run; past it the rule is ERROR."),
+]
+
 
 def parse_instant(text: str) -> datetime:
     """An ISO 8601 instant; a naive one is read as UTC."""
@@ -32,17 +38,22 @@ def eval_command(
     notify: Annotated[
         bool, typer.Option("--notify", help="Advance alert state and deliver notifications (else a preview).")
     ] = False,
+    query_timeout: QueryTimeout = DEFAULT_QUERY_TIMEOUT,
     json_output: JsonFlag = False,
 ) -> None:
     """Evaluate rules on the embedded engine with Databricks' alert semantics.
 
     Without --notify this is a preview: history is recorded, alert state is not advanced, nothing is sent.
-    Exit 1 when any rule is in ERROR.
+    With --notify, messages of earlier rounds that are due again (PENDING after a crash, FAILED after their
+    back-off) are sent too. Each rule's query is bounded by --query-timeout (then that rule is ERROR).
+    Exit 1 when any rule is in ERROR or a delivery ended FAILED.
     """
-    app: AppContext = ctx.obj
+    app: AppContext = ctx.obj.replace(query_timeout=query_timeout)
     result = use.evaluate(app, alert_ids, at=parse_instant(at) if at else None, notify=notify)
     _print_runs(result, json_output, app)
-    if result.has_errors:
+    for failed in result.failed_deliveries:  # stderr, also with --json: which channel, and why
+        output.info(f"delivery FAILED: {failed.alert_id} -> {failed.channel} ({failed.type}): {failed.last_error}")
+    if result.has_errors or result.failed_deliveries:
         raise typer.Exit(1)
 
 
@@ -59,6 +70,9 @@ def _print_runs(result: use.EvalResult, json_output: bool, app: AppContext) -> N
     triggered = sum(1 for run in runs if run.state == "TRIGGERED")
     note = f"; messages in {app.settings.outbox_dir}" if notify else " (preview: state not advanced, nothing sent)"
     output.info(f"{len(runs)} rules evaluated, {triggered} triggered{note}")
+    if result.retried or result.expired:
+        sent = ", ".join(f"{d.channel}:{d.status}" for d in result.retried) or "none"
+        output.info(f"earlier messages sent again: {sent}; given up after 24 h: {result.expired}")
 
 
 def _short(value: Any) -> str:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from lakealerts.cli import output
+from lakealerts.cli.runtime import DEFAULT_QUERY_TIMEOUT, QueryTimeout
 from lakealerts.errors import UsageError
 
 DEFAULT_PORT = 8040
@@ -32,13 +33,16 @@ def serve(
     max_parallel: Annotated[
         int, typer.Option("--max-parallel", min=1, max=32, help="Evaluation rounds in flight at once.")
     ] = 2,
+    query_timeout: QueryTimeout = DEFAULT_QUERY_TIMEOUT,
 ) -> None:
     """Run lakealerts as a local alerting service: the scheduler evaluates every enabled, unpaused rule on its
     Quartz schedule and delivers notifications (like `eval --notify`), beside the workspace stand-in — the
     Databricks REST subset lakealerts syncs to (alerts v2, notification destinations, read-only SQL statements,
     workspace mkdirs), stored in <home>/service.duckdb.
 
-    Rule edits are picked up within seconds; a schedule missed while the service was down runs once at start.
+    Rule edits are picked up within seconds; a schedule missed while the service was down runs once at start,
+    and so do the messages still owed (PENDING after a crash, FAILED after their back-off). Each rule's query
+    is bounded by --query-timeout; SIGTERM interrupts running queries.
     Point `lakealerts sync --host http://127.0.0.1:8040` at it with the token as DATABRICKS_TOKEN.
     Stops cleanly on SIGTERM or Ctrl-C (evaluations in flight finish first).
     """
@@ -51,7 +55,8 @@ def serve(
     from lakealerts.serve import run_service
 
     _log_requests_to_stderr()
-    run_service(ctx.obj, token, bind, port, scheduler=scheduler, max_parallel=max_parallel)
+    app = ctx.obj.replace(query_timeout=query_timeout)
+    run_service(app, token, bind, port, scheduler=scheduler, max_parallel=max_parallel)
     output.info("lakealerts stand-in stopped")
 
 

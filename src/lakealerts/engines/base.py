@@ -9,7 +9,9 @@ message kept, so a validation finding or an alert in ERROR can show the user wha
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -74,6 +76,15 @@ class Engine(Protocol):
         """Release the engine's connection; closing twice is harmless."""
         ...
 
+    def interrupt(self) -> None:
+        """Cancel the statement running on this engine, from another thread (a timeout, a shutdown);
+        harmless when nothing runs. The interrupted call raises ``EngineError``."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """All statements inside the block commit together or not at all (where the engine can do that)."""
+        ...
+
     def __enter__(self) -> Self:
         """Return the engine itself."""
         ...
@@ -89,11 +100,19 @@ class Engine(Protocol):
 
 
 class ClosingEngine:
-    """Mixin that makes an engine a context manager: ``with engine: ...`` closes it at exit."""
+    """Mixin that makes an engine a context manager: ``with engine: ...`` closes it at exit; engines that
+    cannot cancel a statement or group statements in a transaction inherit the no-op versions."""
 
     def close(self) -> None:
         """Release resources; implementations override this."""
         raise NotImplementedError
+
+    def interrupt(self) -> None:
+        """No statement of this engine can be cancelled from here (a warehouse bounds its own statements)."""
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Statements commit one by one (a SQL warehouse or Spark on Delta has no multi-statement transaction)."""
+        return nullcontext()
 
     def __enter__(self) -> Self:
         """Return the engine itself."""
@@ -107,3 +126,32 @@ class ClosingEngine:
     ) -> None:
         """Close the engine, whether or not the block raised."""
         self.close()
+
+
+class Deadline:
+    """Interrupts ``engine``'s running statement from a timer thread once ``seconds`` have passed, unless the
+    ``with`` block ended first; ``expired`` says whether it struck. (A rule query's ``--query-timeout``, the
+    stand-in's statement timeout.)"""
+
+    def __init__(self, engine: Engine, seconds: float) -> None:
+        self.expired = False
+        self._engine = engine
+        self._done = False
+        self._lock = threading.Lock()  # the timer never interrupts an engine the block is done with
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._timer.cancel()
+        with self._lock:
+            self._done = True
+
+    def _expire(self) -> None:
+        with self._lock:
+            if not self._done:
+                self.expired = True
+                self._engine.interrupt()

@@ -165,6 +165,25 @@ class DuckDBEngine(ClosingEngine):
             ).fetchall()
         return tuple(Column(str(name), str(data_type)) for name, data_type in rows) or None
 
+    def interrupt(self) -> None:
+        """Cancel the running statement (DuckDB's own interrupt; safe from another thread)."""
+        if not self._closed:
+            self._connection.interrupt()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN … COMMIT, or ROLLBACK when the block raises: all of it is written, or none."""
+        with self._errors():
+            self._connection.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            with self._errors():
+                self._connection.execute("ROLLBACK")
+            raise
+        with self._errors():
+            self._connection.execute("COMMIT")
+
     def close(self) -> None:
         """Close the connection, which releases the file lock; closing twice is harmless."""
         if not self._closed:

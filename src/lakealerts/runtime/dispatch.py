@@ -1,56 +1,79 @@
-"""Dispatch: send an enqueued message with up to 3 attempts (back-off 1 s, 2 s) and record how it ended.
+"""Dispatch: send claimed outbox entries, each with up to 3 quick attempts (back-off 1 s, 2 s), several
+channels at once, and say how each ended — with the store closed (DESIGN §10.1).
 
-A failing channel never blocks another (DESIGN §7 delivery). Secret references are resolved only here,
-just before sending, and scrubbed from any error that is stored.
+A failing or hanging channel never blocks another. Secret references are resolved only here, just before
+sending, and scrubbed from any error that is stored.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
-from lakealerts.runtime.channels import SkippedDelivery, Transport
-from lakealerts.runtime.outbox import Envelope
-from lakealerts.runtime.ports import Delivery, DeliveryStatus, OutboxEntry, OutboxStore
+from lakealerts.model import NotificationDestination
+from lakealerts.runtime import delivery
+from lakealerts.runtime.channels import SkippedDelivery, Transport, channel_named
+from lakealerts.runtime.ports import Delivery, DeliveryStatus, OutboxEntry
 from lakealerts.secrets import SecretReader, SecretResolutionError, resolve_config
 
 ATTEMPTS = 3
 BACKOFF_SECONDS = (1.0, 2.0)
+PARALLEL_SENDS = 8
 
 
 @dataclass
 class Dispatcher:
-    """Sends envelopes and records the outcome; ``clock``, ``sleep`` and ``backoff`` are injectable."""
+    """Sends entries and says how each ended; ``clock``, ``sleep`` and ``backoff`` are injectable."""
 
-    records: OutboxStore
     transport: Transport
     env: Mapping[str, str]
     clock: Callable[[], datetime]
     secret_reader: SecretReader | None = None
     backoff: tuple[float, ...] = BACKOFF_SECONDS
     sleep: Callable[[float], None] = field(default=time.sleep)
+    parallel: int = PARALLEL_SENDS
 
-    def dispatch(self, envelope: Envelope) -> Delivery:
-        """Up to 3 attempts; the record ends SENT, FAILED or SKIPPED."""
-        status, attempts, error = self._attempts(envelope)
+    def dispatch(
+        self,
+        entries: Sequence[OutboxEntry],
+        destinations: Mapping[str, NotificationDestination],
+        now: datetime,
+        files: Mapping[str, Path | None] | None = None,
+    ) -> list[Delivery]:
+        """Send every entry (in parallel); each ends SENT, SKIPPED, FAILED (due again after the back-off)."""
+        if not entries:
+            return []
+        copies = files or {}
+        with ThreadPoolExecutor(max_workers=max(1, min(self.parallel, len(entries)))) as pool:
+            return list(pool.map(lambda e: self._one(e, destinations, now, copies.get(e.id)), entries))
+
+    def _one(
+        self, entry: OutboxEntry, destinations: Mapping[str, NotificationDestination], now: datetime, file: Path | None
+    ) -> Delivery:
+        status, attempts, error = self._attempts(entry, destinations)
         sent_at = self.clock() if status is DeliveryStatus.SENT else None
-        entry: OutboxEntry = replace(envelope.entry, status=status, attempts=attempts, last_error=error,
-                                     sent_at=sent_at)  # fmt: skip
-        self.records.finish(entry)
-        return Delivery(**vars(entry), file=envelope.file)
+        done = delivery.after_attempt(entry, status, attempts, error, now, sent_at)
+        return Delivery(**vars(done), file=file)
 
-    def _attempts(self, envelope: Envelope) -> tuple[DeliveryStatus, int, str | None]:
-        channel = envelope.channel
+    def _attempts(
+        self, entry: OutboxEntry, destinations: Mapping[str, NotificationDestination]
+    ) -> tuple[DeliveryStatus, int, str | None]:
+        channel = channel_named(entry.channel, destinations)
+        if isinstance(channel, str) or entry.message is None:
+            reason = channel if isinstance(channel, str) else "the message was not kept (an older outbox row)"
+            return DeliveryStatus.FAILED, 0, reason
         try:
             config = resolve_config(channel.config, f"destination {channel.name}", self.env, self.secret_reader)
-        except SecretResolutionError as unresolved:  # retrying cannot help: fail this channel at once
+        except SecretResolutionError as unresolved:  # retrying now cannot help: fail this channel at once
             return DeliveryStatus.FAILED, 1, str(unresolved)
         error: str | None = None
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                self.transport.send(channel, config, envelope.message, envelope.event)
+                self.transport.send(channel, config, entry.message, entry.event)
                 return DeliveryStatus.SENT, attempt, None
             except SkippedDelivery as skipped:
                 return DeliveryStatus.SKIPPED, attempt, str(skipped)

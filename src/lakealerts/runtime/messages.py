@@ -42,6 +42,27 @@ class Message:
     subject: str
     body: str
     severity: str
+    message_id: str = ""  # DESIGN §10.1: stable across retries; receivers de-duplicate on it
+
+    def to_dict(self) -> dict[str, Any]:
+        """The message as JSON-ready data (how the outbox keeps it until it is sent)."""
+        return {**{f: getattr(self, f) for f in _FIELDS}, "evaluated_at": self.evaluated_at.isoformat()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Message:
+        """The inverse of :meth:`to_dict`."""
+        text = {f: str(data.get(f) or "") for f in _TEXT_FIELDS}
+        return cls(
+            **text,
+            value=data.get("value"),
+            threshold=data.get("threshold"),
+            evaluated_at=datetime.fromisoformat(str(data["evaluated_at"])),
+        )
+
+
+_TEXT_FIELDS = ("alert_id", "alert_name", "state", "previous_state", "condition", "subject", "body", "severity",
+                "message_id")  # fmt: skip
+_FIELDS = (*_TEXT_FIELDS, "value", "threshold", "evaluated_at")
 
 
 def condition_text(rule: AlertRule) -> str:

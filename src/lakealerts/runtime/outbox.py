@@ -1,51 +1,46 @@
-"""Enqueue: a decided message is written to ``<home>/outbox/`` and recorded PENDING before anything is sent.
-
-Sending is :mod:`lakealerts.runtime.dispatch`'s job; between the two, the outbox record says what is owed.
+"""Enqueue: a decided message becomes an outbox entry (PENDING, claimed by the round that decided it, with its
+stable id) and a copy under ``<home>/outbox/`` for people. The round commits the entry with the state change;
+sending is :mod:`lakealerts.runtime.dispatch`'s job.
 """
 
 from __future__ import annotations
 
 import re
-import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from lakealerts.runtime import delivery
 from lakealerts.runtime.channels import Channel, kind_of
 from lakealerts.runtime.messages import Message
-from lakealerts.runtime.ports import DeliveryStatus, OutboxEntry, OutboxStore
+from lakealerts.runtime.ports import DeliveryStatus, OutboxEntry
 from lakealerts.runtime.state import NotifyEvent
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.@-]+")
 DEFAULT_SENDER = "lakealerts@localhost"
 
 
-@dataclass(frozen=True)
-class Envelope:
-    """A recorded message on its way: what to send, where, why, and the copy written for people."""
-
-    entry: OutboxEntry
-    channel: Channel
-    message: Message
-    event: NotifyEvent
-    file: Path | None
-
-
 @dataclass
 class Outbox:
-    """Records messages (``records``) and writes their copies (``directory``; None writes none)."""
+    """Builds outbox entries and writes their copies to ``directory`` (None writes none: tests, backtests)."""
 
-    records: OutboxStore
     directory: Path | None
     sender: str = DEFAULT_SENDER  # the From of e-mails, also in the .eml copies
 
-    def enqueue(self, channel: Channel, message: Message, event: NotifyEvent, now: datetime) -> Envelope:
-        """File first, then the PENDING record: whatever happens next, the message is on record."""
-        path = self._write_copy(channel, message, now)
-        entry = OutboxEntry(str(uuid.uuid4()), message.alert_id, channel.name, channel.type.value,
-                            DeliveryStatus.PENDING, 0, None, now)  # fmt: skip
-        self.records.enqueue(entry)
-        return Envelope(entry, channel, message, event, path)
+    def enqueue(
+        self, channel: Channel, message: Message, event: NotifyEvent, now: datetime
+    ) -> tuple[OutboxEntry, Path | None]:
+        """The entry (PENDING, claimed until the grace period lapses) and the copy written for people."""
+        identified = replace(message, message_id=delivery.message_id(message.alert_id, now, channel.name, event))
+        entry = OutboxEntry(identified.message_id, message.alert_id, channel.name, channel.type.value,
+                            DeliveryStatus.PENDING, 0, None, now, event=str(event), message=identified)  # fmt: skip
+        return delivery.claimed(entry, now), self._write_copy(channel, identified, now)
+
+    def failed(self, channel: Channel, alert_id: str, event: NotifyEvent, now: datetime, error: str) -> OutboxEntry:
+        """An entry for a message that could not even be rendered: FAILED, never retried, the reason kept."""
+        entry_id = delivery.message_id(alert_id, now, channel.name, event)
+        return OutboxEntry(entry_id, alert_id, channel.name, channel.type.value, DeliveryStatus.FAILED, 0, error, now,
+                           event=str(event))  # fmt: skip
 
     def _write_copy(self, channel: Channel, message: Message, now: datetime) -> Path | None:
         if self.directory is None:

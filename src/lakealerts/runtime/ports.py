@@ -1,27 +1,32 @@
-"""The runtime's ports: where it keeps alert state, evaluation history and the outbox — and in-memory
-implementations, so a unit test or a backtest can run the real rounds without writing anywhere.
+"""The runtime's ports: where it keeps alert state, evaluation history and the outbox — and an in-memory
+implementation, so a unit test or a backtest runs the real rounds without writing anywhere.
 
-The DuckDB store's implementation is :class:`lakealerts.store.runtime.StoreRuntime`.
+A round *commits* each rule's step (new state and the messages it decided, recorded PENDING) in one write,
+then sends with that write closed, then *finishes* the messages and writes the history rows of the
+evaluations that had messages, knowing whether any was sent (DESIGN §10.1). The DuckDB store's
+implementation is :class:`lakealerts.store.runtime.StoreRuntime`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
+from lakealerts.runtime.messages import Message
 from lakealerts.runtime.state import AlertState, AlertStatus
 
 
 class DeliveryStatus(StrEnum):
-    """Where a message stands (DESIGN §10.1): recorded, then sent, failed, or deliberately skipped."""
+    """Where a message stands (DESIGN §10.1): recorded, sent, failed (retried), given up, or deliberately skipped."""
 
     PENDING = "PENDING"
     SENT = "SENT"
     FAILED = "FAILED"
+    EXPIRED = "EXPIRED"
     SKIPPED = "SKIPPED"
 
 
@@ -40,7 +45,7 @@ class EvaluationRecord:
 
 @dataclass(frozen=True)
 class OutboxEntry:
-    """One message on one channel, as the outbox records it."""
+    """One message on one channel, as the outbox records it; ``id`` is its stable ``message_id``."""
 
     id: str
     alert_id: str
@@ -51,6 +56,29 @@ class OutboxEntry:
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None = None
+    next_attempt_at: datetime | None = None
+    event: str = "trigger"
+    message: Message | None = None  # what is sent; None only for rows written before the outbox kept it
+
+    @property
+    def message_id(self) -> str:
+        """The id receivers de-duplicate on (the row's key)."""
+        return self.id
+
+    def to_dict(self) -> dict[str, Any]:
+        """``outbox list --json``: DESIGN §10.1's shape."""
+        return {
+            "message_id": self.id,
+            "alert_id": self.alert_id,
+            "channel": self.channel,
+            "type": self.type,
+            "status": self.status,
+            "attempts": self.attempts,
+            "last_error": self.last_error,
+            "created_at": self.created_at,
+            "sent_at": self.sent_at,
+            "next_attempt_at": self.next_attempt_at,
+        }
 
 
 @dataclass(frozen=True)
@@ -94,40 +122,66 @@ def _delivery_dict(delivery: Delivery) -> dict[str, Any]:
     }
 
 
-class StateStore(Protocol):
-    """The remembered state of each alert between evaluations."""
+@dataclass
+class RoundResult:
+    """A round's runs, and the earlier messages it sent again or gave up."""
+
+    runs: list[RuleRun]
+    retried: list[Delivery]
+    expired: int = 0
+
+
+@dataclass
+class Step:
+    """One rule's evaluation, ready to commit: the history row, and when notifying, the new state (saved only
+    if the stored one is still ``expected``: two runtimes never both act on one transition) and its messages."""
+
+    run: RuleRun
+    record: EvaluationRecord
+    state: AlertState | None = None
+    expected: datetime | None = None  # the last_evaluated_at the decision was made from
+    messages: list[OutboxEntry] = field(default_factory=list)
+
+    def holds_record(self, accepted: Iterable[str]) -> bool:
+        """Whether the history row waits for the deliveries (accepted, with messages) instead of the commit."""
+        return bool(self.messages) and self.run.alert_id in accepted
+
+
+@dataclass(frozen=True)
+class Commit:
+    """What a commit did: the steps whose state was saved (their messages recorded and claimed), and the
+    earlier messages it claimed for another attempt or gave up."""
+
+    accepted: frozenset[str]
+    retries: list[OutboxEntry] = field(default_factory=list)
+    expired: list[OutboxEntry] = field(default_factory=list)
+
+
+class RuntimeStore(Protocol):
+    """State, history and outbox, written together (DESIGN §10.1)."""
 
     def load_states(self, alert_ids: Iterable[str]) -> dict[str, AlertState]:
         """Each id's state; UNKNOWN for ids never evaluated with notifications."""
         ...
 
-    def save_state(self, state: AlertState) -> None:
-        """Upsert one alert's state."""
+    def commit(self, steps: Sequence[Step], now: datetime, *, retry_due: bool = True) -> Commit:
+        """In one write: each step's state and messages when the stored state is the one it was decided from,
+        and the history row of every step without accepted messages; with ``retry_due``, claim the messages
+        due again and expire the stale ones."""
         ...
 
-
-class History(Protocol):
-    """The evaluation history."""
-
-    def record_evaluation(self, record: EvaluationRecord) -> None:
-        """Append one evaluation."""
+    def finish(self, entries: Sequence[OutboxEntry], records: Sequence[EvaluationRecord] = ()) -> None:
+        """Record how deliveries ended (status, attempts, error, sent_at, next attempt) and append the history
+        rows held back by ``commit`` (their ``notified`` now known)."""
         ...
 
-
-class OutboxStore(Protocol):
-    """The delivery record: messages are enqueued PENDING, then finished SENT, FAILED or SKIPPED."""
-
-    def enqueue(self, entry: OutboxEntry) -> None:
-        """Record a message before anything is sent."""
+    def outbox(self, status: str | None = None, limit: int = 1000) -> list[OutboxEntry]:
+        """The delivery record, newest first."""
         ...
 
-    def finish(self, entry: OutboxEntry) -> None:
-        """Record how a message's delivery ended (status, attempts, last error, sent_at)."""
+    def claim(self, ids: Sequence[str] | None, now: datetime) -> list[OutboxEntry]:
+        """Claim the named PENDING/FAILED messages (all of them with None) for an attempt now, due or not."""
         ...
-
-
-class RuntimeStore(StateStore, History, OutboxStore, Protocol):
-    """All three ports, as one store provides them."""
 
 
 @dataclass
@@ -136,33 +190,67 @@ class MemoryRuntimeStore:
 
     states: dict[str, AlertState] = field(default_factory=dict)
     evaluations: list[EvaluationRecord] = field(default_factory=list)
-    outbox: dict[str, OutboxEntry] = field(default_factory=dict)
+    messages: dict[str, OutboxEntry] = field(default_factory=dict)
 
     def load_states(self, alert_ids: Iterable[str]) -> dict[str, AlertState]:
         """Each id's state; UNKNOWN for ids never saved."""
         return {alert_id: self.states.get(alert_id, AlertState(alert_id)) for alert_id in alert_ids}
 
-    def save_state(self, state: AlertState) -> None:
-        """Keep ``state`` (frozen: no copy needed)."""
-        self.states[state.alert_id] = state
+    def commit(self, steps: Sequence[Step], now: datetime, *, retry_due: bool = True) -> Commit:
+        """Apply the steps (same rules as the store: a stale expectation saves nothing but history)."""
+        from lakealerts.runtime import delivery  # the policy module imports this one
 
-    def record_evaluation(self, record: EvaluationRecord) -> None:
-        """Append one evaluation."""
-        self.evaluations.append(record)
+        retries: list[OutboxEntry] = []
+        expired: list[OutboxEntry] = []
+        if retry_due:
+            for entry in list(self.messages.values()):
+                if delivery.is_expired(entry, now):
+                    expired.append(self._put(delivery.expired(entry)))
+                elif delivery.is_due(entry, now):
+                    retries.append(self._put(delivery.claimed(entry, now)))
+        accepted = set()
+        for step in steps:
+            if step.state is not None and self._current(step.state.alert_id) == step.expected:
+                accepted.add(step.run.alert_id)
+                self.states[step.state.alert_id] = step.state
+                for entry in step.messages:
+                    self.messages.setdefault(entry.id, entry)
+            if not step.holds_record(accepted):
+                self.evaluations.append(step.record)
+        return Commit(frozenset(accepted), retries, expired)
 
-    def enqueue(self, entry: OutboxEntry) -> None:
-        """Record a PENDING message."""
-        self.outbox[entry.id] = entry
+    def finish(self, entries: Sequence[OutboxEntry], records: Sequence[EvaluationRecord] = ()) -> None:
+        """Replace each message's record with its outcome; append the held-back history rows."""
+        for entry in entries:
+            self._put(_recorded(entry))
+        self.evaluations.extend(records)
 
-    def finish(self, entry: OutboxEntry) -> None:
-        """Replace the message's record with its outcome."""
-        self.outbox[entry.id] = replace(self.outbox.get(entry.id, entry), **_outcome(entry))
+    def outbox(self, status: str | None = None, limit: int = 1000) -> list[OutboxEntry]:
+        """The messages, newest first."""
+        chosen = [e for e in self.messages.values() if status is None or e.status == status]
+        return sorted(chosen, key=lambda e: (e.created_at, e.id), reverse=True)[:limit]
+
+    def claim(self, ids: Sequence[str] | None, now: datetime) -> list[OutboxEntry]:
+        """Claim the named (or all) retriable messages."""
+        from lakealerts.runtime import delivery
+
+        wanted = set(ids) if ids is not None else None
+        chosen = [e for e in self.messages.values() if e.status in delivery.RETRIABLE
+                  and (wanted is None or e.id in wanted)]  # fmt: skip
+        return [self._put(delivery.claimed(entry, now)) for entry in chosen]
+
+    def _current(self, alert_id: str) -> datetime | None:
+        state = self.states.get(alert_id)
+        return state.last_evaluated_at if state else None
+
+    def _put(self, entry: OutboxEntry) -> OutboxEntry:
+        self.messages[entry.id] = entry
+        return entry
 
 
-def _outcome(entry: OutboxEntry) -> dict[str, Any]:
-    return {
-        "status": entry.status,
-        "attempts": entry.attempts,
-        "last_error": entry.last_error,
-        "sent_at": entry.sent_at,
-    }
+def _recorded(entry: OutboxEntry) -> OutboxEntry:
+    """A Delivery as the outbox records it (the file copy is not part of the record)."""
+    if isinstance(entry, Delivery):
+        fields = {name: getattr(entry, name) for name in OutboxEntry.__dataclass_fields__}
+        return OutboxEntry(**fields)
+    return entry

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from lakealerts.engines.base import Engine
+from lakealerts.engines.base import Deadline, Engine, QueryResult
 from lakealerts.errors import EngineError
 from lakealerts.model import AlertRule
 from lakealerts.runtime.evaluator import Evaluation, evaluate, evaluation_error
@@ -24,6 +25,7 @@ class Outcome:
     evaluation: Evaluation
     columns: tuple[str, ...] = ()
     rows: Sequence[Sequence[Any]] = ()
+    duration_ms: float = 0.0
 
 
 def rule_sql(rule: AlertRule, namespace: Namespace, at: datetime | None) -> str:
@@ -42,15 +44,33 @@ def rule_sql(rule: AlertRule, namespace: Namespace, at: datetime | None) -> str:
 
 @dataclass(frozen=True)
 class EngineQuery:
-    """Runs rules on an engine and evaluates their results: the runtime's query port."""
+    """Runs rules on an engine and evaluates their results: the runtime's query port.
+
+    Each query is bounded by ``timeout`` seconds (None: unbounded): past it the engine is interrupted and
+    the rule ends in ERROR "timed out after N s"; the other rules still run.
+    """
 
     engine: Engine
     namespace: Namespace
+    timeout: float | None = None
+    timer: Callable[[], float] = time.perf_counter
+    cancelled: Callable[[], bool] = lambda: False  # True: the process is stopping, start no new query
 
-    def __call__(self, rule: AlertRule, at: datetime | None) -> Outcome:
-        """Run and evaluate one rule. Failures are ERROR with the message kept, never an exception."""
+    def __call__(self, rules: Sequence[AlertRule], at: datetime | None) -> list[Outcome]:
+        """Run and evaluate each rule. Failures are that rule's ERROR with the message kept, never an exception."""
+        return [self.one(rule, at) for rule in rules]
+
+    def one(self, rule: AlertRule, at: datetime | None) -> Outcome:
+        """Run and evaluate one rule."""
+        started = self.timer()
+        outcome = self._evaluate(rule, at)
+        return replace(outcome, duration_ms=(self.timer() - started) * 1000)
+
+    def _evaluate(self, rule: AlertRule, at: datetime | None) -> Outcome:
+        if self.cancelled():
+            return Outcome(evaluation_error("not run: the service is stopping"))
         try:
-            result = self.engine.execute(rule_sql(rule, self.namespace, at))
+            result = self._bounded(rule_sql(rule, self.namespace, at))
         except EngineError as error:
             return Outcome(evaluation_error(error.message))
         columns = result.column_names
@@ -59,3 +79,16 @@ class EngineQuery:
         except Exception as error:  # a value the evaluator cannot handle is this rule's ERROR, not the round's end
             failed = evaluation_error(f"cannot evaluate the result: {type(error).__name__}: {error}")
             return Outcome(failed, columns, result.rows)
+
+    def _bounded(self, sql: str) -> QueryResult:
+        if self.timeout is None:
+            return self.engine.execute(sql)
+        with Deadline(self.engine, self.timeout) as deadline:
+            try:
+                return self.engine.execute(sql)
+            except EngineError as error:
+                if deadline.expired:
+                    raise EngineError(f"timed out after {self.timeout:g} s") from error
+                if self.cancelled():
+                    raise EngineError("interrupted: the service is stopping") from error
+                raise

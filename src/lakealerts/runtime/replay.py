@@ -9,19 +9,19 @@ from datetime import datetime
 from typing import Protocol
 
 from lakealerts.model import AlertRule, NotificationDestination
-from lakealerts.runtime.ports import RuleRun
+from lakealerts.runtime.ports import RoundResult, RuleRun
 
 
 class Rounds(Protocol):
     """What runs one round (:class:`lakealerts.runtime.round.Runtime`)."""
 
-    def round(
+    def full_round(
         self,
         rules: Sequence[AlertRule],
         destinations: Mapping[str, NotificationDestination],
         now: datetime,
         at: datetime | None = None,
-    ) -> list[RuleRun]:
+    ) -> RoundResult:
         """Evaluate ``rules`` at ``now``, pinned to ``at`` when given."""
         ...
 
@@ -45,7 +45,12 @@ class ReplayStep:
     """One round of a replay."""
 
     instant: Instant
-    runs: list[RuleRun]
+    result: RoundResult
+
+    @property
+    def runs(self) -> list[RuleRun]:
+        """Each rule's run in this round."""
+        return self.result.runs
 
 
 def replay(
@@ -56,4 +61,4 @@ def replay(
 ) -> Iterator[ReplayStep]:
     """One round per instant, in order, through the real evaluator, state machine and notification policy."""
     for instant in instants:
-        yield ReplayStep(instant, runtime.round(rules, destinations, instant.now, instant.at))
+        yield ReplayStep(instant, runtime.full_round(rules, destinations, instant.now, instant.at))

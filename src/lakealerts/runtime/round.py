@@ -1,27 +1,42 @@
-"""One evaluation round: run each rule's query, evaluate, and — when notifying — advance the state, enqueue
-the decided messages and dispatch them. Without an outbox a round is a preview: it records history only.
+"""One evaluation round: query, decide, commit, send, finish (DESIGN §4, §10.1).
 
-The round knows its surroundings only through ports (query, runtime store, outbox, dispatcher), so the same
-code runs ``eval``, the scheduler, unit tests and backtests.
+1. the query port runs every rule (each bounded by its timeout);
+2. the state machine decides each rule's new state and messages (pure), rendering each message; a rule whose
+   message cannot be rendered gets FAILED outbox rows with the reason, and the round goes on;
+3. the store commits, in one write, each rule's history row, state and PENDING (claimed) messages, and claims
+   the earlier messages due again;
+4. the dispatcher sends them with the store closed;
+5. the store records how each delivery ended.
+Without an outbox and dispatcher a round is a preview: it commits history only and never advances state.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 
 from lakealerts.model import AlertRule, NotificationDestination
 from lakealerts.runtime.channels import Channel, channels_of, kind_of
 from lakealerts.runtime.dispatch import Dispatcher
 from lakealerts.runtime.messages import render_message
-from lakealerts.runtime.outbox import Envelope, Outbox
-from lakealerts.runtime.ports import Delivery, DeliveryStatus, EvaluationRecord, RuleRun, RuntimeStore
+from lakealerts.runtime.outbox import Outbox
+from lakealerts.runtime.ports import (
+    Commit,
+    Delivery,
+    DeliveryStatus,
+    EvaluationRecord,
+    OutboxEntry,
+    RoundResult,
+    RuleRun,
+    RuntimeStore,
+    Step,
+)
 from lakealerts.runtime.query import Outcome
 from lakealerts.runtime.state import AlertState, Decision, NotifyEvent, advance
 
-QueryPort = Callable[[AlertRule, datetime | None], Outcome]
+QueryPort = Callable[[Sequence[AlertRule], datetime | None], list[Outcome]]
 
 
 @dataclass
@@ -32,7 +47,6 @@ class Runtime:
     store: RuntimeStore
     outbox: Outbox | None = None
     dispatcher: Dispatcher | None = None
-    timer: Callable[[], float] = time.perf_counter
 
     @property
     def notifies(self) -> bool:
@@ -47,55 +61,100 @@ class Runtime:
         at: datetime | None = None,
     ) -> list[RuleRun]:
         """Evaluate ``rules`` at ``now``, their SQL pinned to ``at`` when given (else the query's own clock)."""
-        states = self.store.load_states([r.alert_id for r in rules]) if self.notifies else {}
-        return [self._one(rule, states.get(rule.alert_id), destinations, now, at) for rule in rules]
+        return self.full_round(rules, destinations, now, at).runs
 
-    def _one(
+    def full_round(
+        self,
+        rules: Sequence[AlertRule],
+        destinations: Mapping[str, NotificationDestination],
+        now: datetime,
+        at: datetime | None = None,
+    ) -> RoundResult:
+        """``round`` with the retries of earlier messages that it sent along."""
+        states = self.store.load_states([r.alert_id for r in rules]) if self.notifies else {}
+        outcomes = self.query(rules, at)
+        files: dict[str, Path | None] = {}
+        steps = [self._step(rule, outcome, states.get(rule.alert_id), destinations, now, files)
+                 for rule, outcome in zip(rules, outcomes, strict=True)]  # fmt: skip
+        commit = self.store.commit(steps, now, retry_due=self.notifies)
+        sent = self._send(steps, commit, destinations, now, files)
+        by_id = {d.id: d for d in sent}
+        held: list[EvaluationRecord] = []
+        for step in steps:
+            step.run.deliveries = [by_id[m.id] for m in step.messages if m.id in by_id]
+            if step.holds_record(commit.accepted):
+                notified = any(d.status is DeliveryStatus.SENT for d in step.run.deliveries)
+                held.append(replace(step.record, notified=notified))
+        if self.notifies:
+            self.store.finish(sent, held)
+        ours = {m.id for step in steps for m in step.messages}
+        return RoundResult([s.run for s in steps], [d for d in sent if d.id not in ours], len(commit.expired))
+
+    def _send(
+        self,
+        steps: list[Step],
+        commit: Commit,
+        destinations: Mapping[str, NotificationDestination],
+        now: datetime,
+        files: dict[str, Path | None],
+    ) -> list[Delivery]:
+        if self.dispatcher is None:
+            return []
+        ready = [m for s in steps if s.run.alert_id in commit.accepted for m in s.messages]
+        unrendered = [Delivery(**vars(m)) for m in ready if m.status is DeliveryStatus.FAILED]
+        pending = [m for m in ready if m.status is DeliveryStatus.PENDING] + commit.retries
+        return unrendered + self.dispatcher.dispatch(pending, destinations, now, files)
+
+    def _step(
         self,
         rule: AlertRule,
+        outcome: Outcome,
         previous: AlertState | None,
         destinations: Mapping[str, NotificationDestination],
         now: datetime,
-        at: datetime | None,
-    ) -> RuleRun:
-        started = self.timer()
-        outcome = self.query(rule, at)
-        duration_ms = (self.timer() - started) * 1000
+        files: dict[str, Path | None],
+    ) -> Step:
         evaluation = outcome.evaluation
         run = RuleRun(rule.alert_id, evaluation.state, evaluation.value, evaluation.error)
-        if previous is not None:
-            envelopes = self._advance(rule, previous, outcome, now, destinations, run)
-            run.deliveries = [self._dispatch(envelope) for envelope in envelopes]
-        notified = any(d.status is DeliveryStatus.SENT for d in run.deliveries)
-        self.store.record_evaluation(EvaluationRecord(rule.alert_id, now, evaluation.state, evaluation.value,
-                                                      evaluation.error, duration_ms, notified))  # fmt: skip
-        return run
-
-    def _advance(
-        self,
-        rule: AlertRule,
-        previous: AlertState,
-        outcome: Outcome,
-        now: datetime,
-        destinations: Mapping[str, NotificationDestination],
-        run: RuleRun,
-    ) -> list[Envelope]:
-        """Advance the state machine and enqueue the decided messages (the state is saved first: a crash while
-        sending must not cause a second notification later)."""
-        evaluation = outcome.evaluation
+        record = EvaluationRecord(rule.alert_id, now, evaluation.state, evaluation.value, evaluation.error,
+                                  outcome.duration_ms, False)  # fmt: skip
+        if previous is None or self.outbox is None:
+            return Step(run, record)
         new_state, decision = advance(previous, rule, evaluation.state, evaluation.value, now)
         run.previous_state = previous.last_stable_state
-        self.store.save_state(new_state)
+        step = Step(run, record, new_state, previous.last_evaluated_at)
         event, targets = decision.event, _targets(rule, destinations, decision, run)
-        if event is None or not targets or self.outbox is None:
-            return []
-        message = render_message(rule, evaluation.state, previous.last_stable_state, evaluation.value, now,
-                                 outcome.columns, outcome.rows)  # fmt: skip
-        return [self.outbox.enqueue(channel, message, event, now) for channel in targets]
+        if event is not None and targets:
+            step.messages = self._messages(rule, outcome, previous, targets, event, now, files)
+        return step
 
-    def _dispatch(self, envelope: Envelope) -> Delivery:
-        assert self.dispatcher is not None  # _advance runs only when the runtime notifies
-        return self.dispatcher.dispatch(envelope)
+    def _messages(
+        self,
+        rule: AlertRule,
+        outcome: Outcome,
+        previous: AlertState,
+        targets: list[Channel],
+        event: NotifyEvent,
+        now: datetime,
+        files: dict[str, Path | None],
+    ) -> list[OutboxEntry]:
+        assert self.outbox is not None  # _step builds messages only for a notifying runtime
+        evaluation = outcome.evaluation
+        try:
+            message = render_message(rule, evaluation.state, previous.last_stable_state, evaluation.value, now,
+                                     outcome.columns, outcome.rows)  # fmt: skip
+        except Exception as error:  # a message that cannot be rendered fails its rule's channels, not the round
+            reason = f"cannot render the message: {type(error).__name__}: {error}"
+            return [self.outbox.failed(channel, rule.alert_id, event, now, reason) for channel in targets]
+        entries = []
+        for channel in targets:
+            try:
+                entry, copy = self.outbox.enqueue(channel, message, event, now)
+                files[entry.id] = copy
+            except Exception as error:  # e.g. the copy cannot be written: this channel fails, the others go on
+                entry = self.outbox.failed(channel, rule.alert_id, event, now, f"{type(error).__name__}: {error}")
+            entries.append(entry)
+        return entries
 
 
 def _targets(

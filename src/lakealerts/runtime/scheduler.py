@@ -71,6 +71,7 @@ class SchedulerComponent:
     clock: Clock
     max_parallel: int = 2
     reload_seconds: float = 5.0
+    send_owed: Callable[[datetime], object] | None = None  # sends the messages owed since before a restart
 
     def __post_init__(self) -> None:
         self._in_flight: set[asyncio.Task[None]] = set()
@@ -91,6 +92,8 @@ class SchedulerComponent:
             "scheduler: %d of %d rules scheduled", sum(1 for r in rules if schedule.next_time(r.alert_id)), len(rules)
         )
         self._submit(schedule.catch_up(last, now), slots, in_flight)
+        if self.send_owed is not None:
+            self._track(asyncio.create_task(self._owed(self.send_owed, now, slots)), in_flight)
         next_reload = now + timedelta(seconds=self.reload_seconds)
         while not stop.is_set():
             now = self.clock.now()
@@ -114,6 +117,19 @@ class SchedulerComponent:
             log.warning("scheduler: cannot reload the rules, keeping the %d known ones: %s", len(previous), error)
             return previous, {}
 
+    async def _owed(self, send: Callable[[datetime], object], now: datetime, slots: asyncio.Semaphore) -> None:
+        """At start: send the messages still owed (PENDING after a crash, FAILED after their back-off); every
+        evaluation round does so too (DESIGN §10.1)."""
+        async with slots:
+            try:
+                await asyncio.to_thread(send, now)
+            except Exception:
+                log.exception("scheduler: sending the owed messages failed")
+
+    def _track(self, task: asyncio.Task[None], in_flight: set[asyncio.Task[None]]) -> None:
+        in_flight.add(task)
+        task.add_done_callback(in_flight.discard)
+
     def _submit(self, due: list[Due], slots: asyncio.Semaphore, in_flight: set[asyncio.Task[None]]) -> None:
         """Rules due at the same time form rounds of at most BATCH_SIZE rules; rounds wait for a slot."""
         by_time: dict[datetime, list[Due]] = {}
@@ -122,9 +138,7 @@ class SchedulerComponent:
         for fire_time, items in sorted(by_time.items()):
             for start in range(0, len(items), BATCH_SIZE):
                 batch = items[start : start + BATCH_SIZE]
-                task = asyncio.create_task(self._round(batch, fire_time, slots))
-                in_flight.add(task)
-                task.add_done_callback(in_flight.discard)
+                self._track(asyncio.create_task(self._round(batch, fire_time, slots)), in_flight)
 
     async def _round(self, batch: list[Due], fire_time: datetime, slots: asyncio.Semaphore) -> None:
         async with slots:

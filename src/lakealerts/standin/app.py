@@ -33,6 +33,7 @@ log = logging.getLogger("lakealerts.standin")
 WELL_KNOWN = "/.well-known/databricks-config"
 ALERTS, DESTINATIONS, STATEMENTS = "/api/2.0/alerts", "/api/2.0/notification-destinations", "/api/2.0/sql/statements"
 _MAX_BODY = 16 * 1024 * 1024
+MAX_BODY_DEPTH = 64  # the API's payloads nest five levels; nothing legitimate comes close
 
 
 def create_app(workspace: Workspace, statements: StatementRunner, token: str) -> Starlette:
@@ -181,13 +182,34 @@ async def _answer(call: Callable[..., dict[str, Any]], *args: Any) -> Response:
 
 
 async def _body(request: Request) -> Any:
+    """The request's JSON body; 400 for text that is not JSON, and for JSON nested deeper than ``MAX_BODY_DEPTH``
+    (100,000 brackets would exhaust the parser's stack: answered like any other invalid payload, never a 500)."""
     raw = await request.body()
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
+    except RecursionError:
+        raise invalid(f"The request body is nested more than {MAX_BODY_DEPTH} levels deep") from None
     except (ValueError, UnicodeDecodeError):
         raise malformed("Invalid JSON given in the body of the request") from None
+    if _depth(body) > MAX_BODY_DEPTH:
+        raise invalid(f"The request body is nested more than {MAX_BODY_DEPTH} levels deep")
+    return body
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests lists and objects (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        if level <= MAX_BODY_DEPTH:
+            stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _flag(value: str | None, name: str) -> bool:

@@ -7,6 +7,10 @@ reports a failed statement: HTTP 200, ``status.state`` FAILED, ``status.error``.
 (``:name``, the SDK's ``StatementParameterListItem``) are bound as ``CAST('<value>' AS <type>)``, which is
 exactly how Databricks defines them. Statements always finish before the POST answers; the stand-in keeps
 the last results in memory for ``GET /api/2.0/sql/statements/{id}``.
+
+A statement is bounded like a warehouse's ``STATEMENT_TIMEOUT``: past the runner's timeout (default 60 s) a
+timer thread interrupts it, and it is answered FAILED with ``DEADLINE_EXCEEDED`` "timed out after N s". The file
+is open only while a statement runs, never while the stand-in is idle.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import re
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +36,7 @@ from databricks.sdk.service.sql import (
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from lakealerts.engines.base import Column, QueryResult
+from lakealerts.engines.base import Column, Deadline, Engine, QueryResult
 from lakealerts.engines.duckdb import DuckDBEngine
 from lakealerts.errors import EngineError, LakeAlertsError, StoreLockedError
 from lakealerts.sql.identifiers import quote
@@ -42,6 +47,7 @@ from lakealerts.standin.schema import check_payload
 
 _WAIT_TIMEOUT = re.compile(r"0s|[5-9]s|[1-4][0-9]s|50s")
 _KEEP_RESULTS = 256
+DEFAULT_STATEMENT_TIMEOUT = 60.0  # seconds, as `serve --query-timeout` bounds a rule query (DESIGN §10.1)
 
 
 @dataclass
@@ -119,15 +125,20 @@ class StatementRunner:
         catalog: str,
         *,
         lock_timeout: float = 10.0,
+        statement_timeout: float = DEFAULT_STATEMENT_TIMEOUT,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
     ) -> None:
-        """Serve statements on the DuckDB file ``store_path`` attached as ``catalog``."""
+        """Serve statements on the DuckDB file ``store_path`` attached as ``catalog``; each may run for
+        ``statement_timeout`` seconds (after waiting up to ``lock_timeout`` s for the file)."""
         self._store_path = store_path
         self._catalog = catalog
         self._lock_timeout = lock_timeout
+        self._statement_timeout = statement_timeout
         self._new_id = new_id
         self._results: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
+        self._current: Engine | None = None  # the engine of the statement running now
+        self._current_lock = threading.Lock()
         # One statement at a time: DuckDB refuses a second attach of the file in this process, and the
         # engine would only spin on that until the first statement closes it.
         self._engine_lock = threading.Lock()
@@ -195,13 +206,35 @@ class StatementRunner:
             raise StatementFailedError(exc.message, error_code="TEMPORARILY_UNAVAILABLE") from exc
         except LakeAlertsError as exc:
             raise StatementFailedError(f"{exc.message} (run `lakealerts init` under this --home first)") from exc
-        with engine:
+        with engine, Deadline(engine, self._statement_timeout) as deadline, self._running(engine):
             try:
                 if schema:
                     engine.execute(f"USE {quote(self._catalog)}.{quote(schema)}")
                 return _explain(engine, sql) if explain else engine.execute(sql)
             except LakeAlertsError as exc:
+                if deadline.expired:
+                    raise StatementFailedError(
+                        f"The statement timed out after {self._statement_timeout:g} s and was cancelled "
+                        "(the lakealerts stand-in's statement timeout)",
+                        error_code="DEADLINE_EXCEEDED",
+                    ) from exc
                 raise StatementFailedError(exc.message) from exc
+
+    def interrupt(self) -> None:
+        """Cancel the statement running now, if any (``serve`` on SIGTERM); it is answered FAILED."""
+        with self._current_lock:
+            if self._current is not None:
+                self._current.interrupt()
+
+    @contextmanager
+    def _running(self, engine: Engine) -> Iterator[None]:
+        with self._current_lock:
+            self._current = engine
+        try:
+            yield
+        finally:
+            with self._current_lock:
+                self._current = None
 
     def _remember(self, statement_id: str, response: dict[str, Any]) -> None:
         with self._lock:

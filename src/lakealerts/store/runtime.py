@@ -4,11 +4,15 @@ the runtime's memory, so a new process neither forgets a TRIGGERED alert nor not
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from lakealerts.runtime.ports import EvaluationRecord, OutboxEntry
+from lakealerts.runtime import delivery
+from lakealerts.runtime.messages import Message
+from lakealerts.runtime.ports import Commit, DeliveryStatus, EvaluationRecord, OutboxEntry, Step
 from lakealerts.runtime.state import AlertState
 from lakealerts.sql.identifiers import quote
 from lakealerts.store.store import Store
@@ -68,44 +72,147 @@ def save_state(store: Store, state: AlertState) -> None:
     )
 
 
-class StoreRuntime:
-    """:class:`lakealerts.runtime.ports.RuntimeStore` on lakealerts' tables."""
+StoreOpener = Callable[[], AbstractContextManager[Store]]
+_OUTBOX_COLUMNS = ALERT_NOTIFICATION_OUTBOX.column_names
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+
+class StoreRuntime:
+    """:class:`lakealerts.runtime.ports.RuntimeStore` on lakealerts' tables.
+
+    Every call opens the store for itself and closes it before returning (``read`` for reads, ``write`` for
+    writes): no process holds ``lakealerts.duckdb`` while it sends a message (DESIGN §10.1).
+    """
+
+    def __init__(self, write: StoreOpener, read: StoreOpener | None = None) -> None:
+        self._write = write
+        self._read = read or write
 
     def load_states(self, alert_ids: Iterable[str]) -> dict[str, AlertState]:
         """The remembered state of each id (UNKNOWN for ids never evaluated with --notify)."""
-        return load_states(self.store, alert_ids)
+        with self._read() as store:
+            return load_states(store, alert_ids)
 
-    def save_state(self, state: AlertState) -> None:
-        """Upsert one alert's state."""
-        save_state(self.store, state)
+    def commit(self, steps: Sequence[Step], now: datetime, *, retry_due: bool = True) -> Commit:
+        """One transaction: history rows; states still as expected, with their messages; due retries claimed."""
+        with self._write() as store, store.engine.transaction():
+            retries, expired = _sweep(store, now) if retry_due else ([], [])
+            current = _evaluated_at(store, [s.state.alert_id for s in steps if s.state is not None])
+            accepted = set()
+            for step in steps:
+                if step.state is not None and current.get(step.state.alert_id) == step.expected:
+                    accepted.add(step.run.alert_id)
+                    save_state(store, step.state)
+                    for entry in step.messages:
+                        _insert_entry(store, entry)
+                if not step.holds_record(accepted):
+                    _insert_evaluation(store, step.record)
+        return Commit(frozenset(accepted), retries, expired)
 
-    def record_evaluation(self, record: EvaluationRecord) -> None:
-        """Append one evaluation to the history."""
-        columns = ALERT_EVALUATIONS.column_names
-        self.store.engine.execute(
-            f"INSERT INTO {self.store.table(ALERT_EVALUATIONS)} ({', '.join(quote(c) for c in columns)}) "
-            f"VALUES ({', '.join('?' for _ in columns)})",
-            [record.alert_id, record.evaluated_at, str(record.state), encode_value(record.value), record.error,
-             record.duration_ms, record.notified],
-        )  # fmt: skip
+    def finish(self, entries: Sequence[OutboxEntry], records: Sequence[EvaluationRecord] = ()) -> None:
+        """Record each delivery's end and append the history rows that waited for them."""
+        if not entries and not records:
+            return
+        with self._write() as store, store.engine.transaction():
+            for entry in entries:
+                _update_entry(store, entry)
+            for record in records:
+                _insert_evaluation(store, record)
 
-    def enqueue(self, entry: OutboxEntry) -> None:
-        """Insert the message's row (PENDING) before anything is sent."""
-        columns = ("id", "alert_id", "channel", "type", "status", "attempts", "created_at")
-        self.store.engine.execute(
-            f"INSERT INTO {self.store.table(ALERT_NOTIFICATION_OUTBOX)} ({', '.join(quote(c) for c in columns)}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [entry.id, entry.alert_id, entry.channel, entry.type, str(entry.status), entry.attempts,
-             entry.created_at],
-        )  # fmt: skip
+    def outbox(self, status: str | None = None, limit: int = 1000) -> list[OutboxEntry]:
+        """The delivery record, newest first (``status`` filters)."""
+        where, params = ("WHERE status = ?", [status]) if status else ("", [])
+        with self._read() as store:
+            rows = store.engine.execute(
+                f"SELECT {_select()} FROM {store.table(ALERT_NOTIFICATION_OUTBOX)} {where} "
+                "ORDER BY created_at DESC, id DESC LIMIT ?",
+                [*params, limit],
+            ).as_dicts()
+        return [_entry(row) for row in rows]
 
-    def finish(self, entry: OutboxEntry) -> None:
-        """Record how the delivery ended."""
-        self.store.engine.execute(
-            f"UPDATE {self.store.table(ALERT_NOTIFICATION_OUTBOX)} "
-            "SET status = ?, attempts = ?, last_error = ?, sent_at = ? WHERE id = ?",
-            [str(entry.status), entry.attempts, entry.last_error, entry.sent_at, entry.id],
-        )
+    def claim(self, ids: Sequence[str] | None, now: datetime) -> list[OutboxEntry]:
+        """Claim the named (or every) PENDING/FAILED message for an attempt now, due or not."""
+        with self._write() as store, store.engine.transaction():
+            chosen = [e for e in _retriable(store) if ids is None or e.id in set(ids)]
+            return [_claim(store, e, now) for e in chosen]
+
+
+def _select() -> str:
+    return ", ".join(quote(c) for c in _OUTBOX_COLUMNS)
+
+
+def _retriable(store: Store) -> list[OutboxEntry]:
+    rows = store.engine.execute(
+        f"SELECT {_select()} FROM {store.table(ALERT_NOTIFICATION_OUTBOX)} WHERE status IN (?, ?) "
+        "ORDER BY created_at, id",
+        [str(DeliveryStatus.PENDING), str(DeliveryStatus.FAILED)],
+    ).as_dicts()
+    return [_entry(row) for row in rows]
+
+
+def _sweep(store: Store, now: datetime) -> tuple[list[OutboxEntry], list[OutboxEntry]]:
+    """Give up the stale messages and claim the due ones (inside the caller's transaction)."""
+    retries: list[OutboxEntry] = []
+    expired: list[OutboxEntry] = []
+    for entry in _retriable(store):
+        if delivery.is_expired(entry, now):
+            gone = delivery.expired(entry)
+            _update_entry(store, gone)
+            expired.append(gone)
+        elif delivery.is_due(entry, now):
+            retries.append(_claim(store, entry, now))
+    return retries, expired
+
+
+def _claim(store: Store, entry: OutboxEntry, now: datetime) -> OutboxEntry:
+    claimed = delivery.claimed(entry, now)
+    _update_entry(store, claimed)
+    return claimed
+
+
+def _evaluated_at(store: Store, alert_ids: list[str]) -> dict[str, datetime | None]:
+    """Each id's stored last_evaluated_at (None for ids never saved), read inside the commit."""
+    return {alert_id: state.last_evaluated_at for alert_id, state in load_states(store, alert_ids).items()}
+
+
+def _insert_evaluation(store: Store, record: EvaluationRecord) -> None:
+    columns = ALERT_EVALUATIONS.column_names
+    store.engine.execute(
+        f"INSERT INTO {store.table(ALERT_EVALUATIONS)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})",
+        [record.alert_id, record.evaluated_at, str(record.state), encode_value(record.value), record.error,
+         record.duration_ms, record.notified],
+    )  # fmt: skip
+
+
+def _insert_entry(store: Store, entry: OutboxEntry) -> None:
+    """Insert a message once: the same id (a replayed decision) is never recorded twice."""
+    marks = ", ".join("?" for _ in _OUTBOX_COLUMNS)
+    table = store.table(ALERT_NOTIFICATION_OUTBOX)
+    store.engine.execute(
+        f"INSERT INTO {table} ({_select()}) SELECT {marks} WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE id = ?)",
+        [*_row(entry), entry.id],
+    )
+
+
+def _update_entry(store: Store, entry: OutboxEntry) -> None:
+    store.engine.execute(
+        f"UPDATE {store.table(ALERT_NOTIFICATION_OUTBOX)} SET status = ?, attempts = ?, last_error = ?, "
+        "sent_at = ?, next_attempt_at = ? WHERE id = ?",
+        [str(entry.status), entry.attempts, entry.last_error, entry.sent_at, entry.next_attempt_at, entry.id],
+    )
+
+
+def _row(entry: OutboxEntry) -> list[Any]:
+    payload = json.dumps(entry.message.to_dict(), default=str) if entry.message is not None else None
+    values = {**vars(entry), "status": str(entry.status), "message_id": entry.id, "payload": payload}
+    return [values.get(column) for column in _OUTBOX_COLUMNS]
+
+
+def _entry(row: dict[str, Any]) -> OutboxEntry:
+    payload = row.get("payload")
+    message = Message.from_dict(json.loads(payload)) if payload else None
+    return OutboxEntry(
+        row["id"], row["alert_id"], row["channel"], row["type"], DeliveryStatus(row["status"]), row["attempts"],
+        row["last_error"], row["created_at"], row["sent_at"], row["next_attempt_at"], row["event"] or "trigger",
+        message,
+    )  # fmt: skip

@@ -1,4 +1,5 @@
-"""What a sync writes back: rule outcomes (one MERGE), destination ids, and one ``alert_sync_metrics`` row."""
+"""What a sync reads and writes of its own: the rules' sync columns (read raw for rows the model rejects), rule
+outcomes (one MERGE), destination ids, and one ``alert_sync_metrics`` row."""
 
 from __future__ import annotations
 
@@ -25,6 +26,20 @@ class RuleWriteBack:
     databricks_display_name: str | None
     status: SyncStatus  # stored as its name in last_sync_status
     error: str | None
+
+
+def load_sync_ids(store: Store, alert_ids: Sequence[str]) -> list[tuple[str, str | None, str | None]]:
+    """``(alert_id, databricks_alert_id, databricks_display_name)`` of the given rules, read from the columns
+    themselves: what a sync still knows of a row the model rejects."""
+    if not alert_ids:
+        return []
+    marks = ", ".join("?" for _ in alert_ids)
+    rows = store.engine.execute(
+        f"SELECT alert_id, databricks_alert_id, databricks_display_name FROM "
+        f"{store.table(ALERT_CONFIGURATIONS)} WHERE alert_id IN ({marks})",
+        list(alert_ids),
+    ).rows
+    return [(str(alert_id), databricks_id, name) for alert_id, databricks_id, name in rows]
 
 
 def write_back_rules(store: Store, rows: Sequence[RuleWriteBack], now: datetime) -> None:

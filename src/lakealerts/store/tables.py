@@ -195,6 +195,12 @@ ALERT_NOTIFICATION_OUTBOX = TableDef(
         _c("last_error", "STRING"),
         _c("created_at", "TIMESTAMP", False),
         _c("sent_at", "TIMESTAMP"),
+        # DESIGN §10.1: the stable id receivers de-duplicate on, when the next attempt is due (also the lease
+        # of a claimed message), why it is sent, and the rendered message itself, so a new process can send it.
+        _c("message_id", "STRING"),
+        _c("next_attempt_at", "TIMESTAMP"),
+        _c("event", "STRING"),
+        _c("payload", "STRING"),
     ),
     ("id",),
 )

@@ -1,5 +1,17 @@
 """One sync run, end to end: destinations, static validation, plan, apply, write-back, metrics.
 
+A run has three phases, and the store is open only in the first and the last (DESIGN §10.1: nothing waits on a
+network peer while holding ``lakealerts.duckdb``, so ``rules list``, ``history`` and ``serve``'s scheduler keep
+working during a long sync):
+
+1. **read** (store open): destinations, rules and the sync columns they carry;
+2. **remote** (store closed): destinations sync, listing, planning, applying;
+3. **write** (store open): destination ids, the rules' write-back MERGE and the metrics row — also when the run
+   stopped in phase 2.
+
+A process that dies between 2 and 3 leaves alerts (and destinations) nobody wrote back: the next run adopts them
+by display name inside the folder (DESIGN §5), never a second one.
+
 ``plan`` and ``sync --dry-run`` are this same path with ``dry_run=True``: nothing remote changes and only the
 metrics row is written.
 """
@@ -9,24 +21,26 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from lakealerts.errors import SetupError
 from lakealerts.findings import Finding
-from lakealerts.model import NotificationDestination, StoredDestination, StoredRule
+from lakealerts.model import StoredDestination, StoredRule
 from lakealerts.secrets import SecretReader
+from lakealerts.sql.identifiers import Namespace
 from lakealerts.store.store import Store
 from lakealerts.store.sync_records import (
     RuleWriteBack,
     SyncMetrics,
     latency_stats,
+    load_sync_ids,
     record_metrics,
     write_back_rules,
     write_destination_ids,
 )
-from lakealerts.store.tables import ALERT_CONFIGURATIONS
 from lakealerts.sync.applier import Outcome, apply_plan
 from lakealerts.sync.destinations import DestinationOutcome, sync_destinations
 from lakealerts.sync.mapping import MappingContext, MappingError, to_alert
@@ -71,8 +85,22 @@ class SyncResult:
         }
 
 
+StoreOpener = Callable[[], AbstractContextManager[Store]]
+
+
+@dataclass(frozen=True)
+class StoredInputs:
+    """What a run reads from the store before it talks to the workspace (phase 1)."""
+
+    namespace: Namespace
+    destinations: list[StoredDestination]
+    unreadable_destinations: list[Finding]  # rows the model rejects: reported as FAILED, left alone remotely
+    rules: list[StoredRule] = field(default_factory=list)
+    unreadable_rules: list[Desired] = field(default_factory=list)  # skipped as INVALID, their alerts claimed
+
+
 def run_sync(
-    store: Store,
+    store: Store | StoreOpener,
     remote: RemoteWorkspace,
     options: SyncOptions,
     *,
@@ -83,56 +111,83 @@ def run_sync(
 ) -> SyncResult:
     """Destinations first, then alerts; a rule's or destination's failure is its outcome, never a lost run.
 
+    ``store`` is what opens the store for one phase (the app's ``ctx.store``): it is opened to read and again
+    to write back, never while the workspace is called. An already open :class:`Store` is used as it is.
     Raises :class:`SyncAbortedError` (after recording the metrics row) when the workspace cannot be listed.
     """
+    open_store = _opener(store)
     say = progress or (lambda _message: None)
     run_id, started, started_clock = str(uuid.uuid4()), clock(), time.perf_counter()
     first_call = len(remote.log.latencies_ms)  # a RemoteWorkspace may serve several runs: count only this one's
+    with open_store() as opened:  # 1. read
+        stored = read_inputs(opened, options)
     result = SyncResult(run_id, options.dry_run, Plan())
-    unreadable: list[Finding] = []
-    destinations = store.load_destinations(problems=unreadable)  # read once: synced, then checked against
-    try:
-        _sync_destinations(store, remote, options, result, destinations, unreadable, env, secret_reader, say)
+    written: list[RuleWriteBack] | None = None
+    stopped: BaseException | None = None
+    try:  # 2. remote, with the store closed
+        _sync_destinations(remote, options, result, stored, env, secret_reader, say)
         if options.include_rules:
-            context = [d.destination for d in destinations]
-            _sync_rules(store, remote, options, result, context, _destination_ids(result), say, clock)
+            written = _sync_rules(remote, options, result, stored, say)
     except REMOTE_ERRORS as error:
-        aborted = f"{type(error).__name__}: {error}"
-        _record(store, options, result, started, clock(), time.perf_counter() - started_clock,
+        stopped = error
+    aborted = f"{type(stopped).__name__}: {stopped}" if stopped is not None else None
+    with open_store() as opened:  # 3. write, also after a stop
+        if not options.dry_run:
+            write_destination_ids(opened, {d.destination_id: d.databricks_destination_id for d in result.destinations})
+        if written is not None:
+            write_back_rules(opened, written, clock())
+        _record(opened, options, result, started, clock(), time.perf_counter() - started_clock,
                 remote.log.latencies_ms[first_call:], aborted)  # fmt: skip
+    if stopped is not None:
         raise SyncAbortedError(
             f"sync {run_id} stopped: a workspace call failed: {aborted}",
             hint="check the host, the token (DATABRICKS_TOKEN or --profile) and the network, then sync again: "
             "the next run adopts whatever this one created",
-        ) from error
-    _record(store, options, result, started, clock(), time.perf_counter() - started_clock,
-            remote.log.latencies_ms[first_call:])  # fmt: skip
+        ) from stopped
     return result
 
 
+def _opener(store: Store | StoreOpener) -> StoreOpener:
+    if isinstance(store, Store):
+        held = store
+        return lambda: nullcontext(held)
+    return store
+
+
+def read_inputs(store: Store, options: SyncOptions) -> StoredInputs:
+    """Phase 1: the destinations (read once: synced, then checked against) and, unless the run is for
+    destinations only, the rules with their stored ids."""
+    unreadable: list[Finding] = []
+    destinations = store.load_destinations(problems=unreadable)
+    if not options.include_rules:
+        return StoredInputs(store.namespace, destinations, unreadable)
+    problems: list[Finding] = []
+    rules = store.load_rules(problems=problems)
+    return StoredInputs(store.namespace, destinations, unreadable, rules, _unreadable_rows(store, problems))
+
+
 def _sync_destinations(
-    store: Store,
     remote: RemoteWorkspace,
     options: SyncOptions,
     result: SyncResult,
-    stored: list[StoredDestination],
-    unreadable: list[Finding],
+    stored: StoredInputs,
     env: Mapping[str, str],
     secret_reader: SecretReader | None,
     say: Callable[[str], None],
 ) -> None:
     verb = "planning" if options.dry_run else "syncing"
-    say(f"{verb} {len(stored)} destination{'' if len(stored) == 1 else 's'}")
-    result.destinations = sync_destinations(stored, remote, env, secret_reader=secret_reader, dry_run=options.dry_run)
+    count = len(stored.destinations)
+    say(f"{verb} {count} destination{'' if count == 1 else 's'}")
+    result.destinations = sync_destinations(
+        stored.destinations, remote, env, secret_reader=secret_reader, dry_run=options.dry_run
+    )
     # A row broken by hand in SQL is left as it is remotely and reported, never a reason to stop the run.
     result.destinations += [
         DestinationOutcome(
             p.rule_id or "<no id>", "none", SyncStatus.FAILED, None, f"stored destination is invalid: {p}"
         )
-        for p in unreadable
+        for p in stored.unreadable_destinations
     ]
-    if not options.dry_run:
-        write_destination_ids(store, {d.destination_id: d.databricks_destination_id for d in result.destinations})
 
 
 def _destination_ids(result: SyncResult) -> dict[str, str]:
@@ -149,49 +204,37 @@ def _destination_ids(result: SyncResult) -> dict[str, str]:
 
 
 def _sync_rules(
-    store: Store,
     remote: RemoteWorkspace,
     options: SyncOptions,
     result: SyncResult,
-    destinations: list[NotificationDestination],
-    destination_ids: dict[str, str],
+    stored: StoredInputs,
     say: Callable[[str], None],
-    clock: Callable[[], datetime],
-) -> None:
-    problems: list[Finding] = []
-    stored = store.load_rules(problems=problems)
-    desired = _desired(store, stored, problems, destinations, options, destination_ids)
+) -> list[RuleWriteBack] | None:
+    """Plan and (unless a dry run) apply; the rules' write-back rows, or None when nothing was applied."""
+    desired = _desired(stored, options, _destination_ids(result))
     say(f"listing alerts; planning {len(desired)} rules")
     result.plan = build_plan(desired, remote.list_alerts(), options.parent_path, options.delete_policy)
     stored_ids = {d.alert_id: d.stored_alert_id for d in desired}
     if options.dry_run:
         result.success_rate = success_rate(result.plan.expected_statuses())  # what the real sync would get
-        return
+        return None
     say(f"applying: {len(result.plan.create)} create, {len(result.plan.update)} update, "
         f"{len(result.plan.delete)} delete")  # fmt: skip
     result.outcomes = apply_plan(
         result.plan, remote, options.parent_path, stored_ids=stored_ids, concurrency=options.concurrency
     )
     result.success_rate = success_rate(o.status for o in result.outcomes if o.alert_id is not None)  # rules only
-    written = [_write_back(o) for o in result.outcomes if o.alert_id and o.status != SyncStatus.SKIPPED]
-    write_back_rules(store, written, clock())
+    return [_write_back(o) for o in result.outcomes if o.alert_id and o.status != SyncStatus.SKIPPED]
 
 
-def _desired(
-    store: Store,
-    stored: list[StoredRule],
-    problems: list[Finding],
-    destinations: list[NotificationDestination],
-    options: SyncOptions,
-    destination_ids: dict[str, str],
-) -> list[Desired]:
-    rules = [s.rule for s in stored]
-    report = validate_rules(rules, destinations, store.namespace)  # static checks only: no engine
+def _desired(stored: StoredInputs, options: SyncOptions, destination_ids: dict[str, str]) -> list[Desired]:
+    rules = [s.rule for s in stored.rules]
+    destinations = [d.destination for d in stored.destinations]
+    report = validate_rules(rules, destinations, stored.namespace)  # static checks only: no engine
     findings = {r.alert_id: r.findings for r in report.results}
-    context = MappingContext(store.namespace, options.warehouse_id, options.parent_path, destination_ids)
-    desired = [_desired_one(s, findings[s.rule.alert_id], context) for s in stored]
-    desired += _unreadable_rows(store, problems)
-    return desired
+    context = MappingContext(stored.namespace, options.warehouse_id, options.parent_path, destination_ids)
+    desired = [_desired_one(s, findings[s.rule.alert_id], context) for s in stored.rules]
+    return desired + stored.unreadable_rules
 
 
 def _desired_one(stored: StoredRule, findings: list[Any], context: MappingContext) -> Desired:
@@ -211,17 +254,9 @@ def _desired_one(stored: StoredRule, findings: list[Any], context: MappingContex
 def _unreadable_rows(store: Store, problems: list[Finding]) -> list[Desired]:
     """Rows the model rejects are invalid rules: skipped, and their alerts are claimed so none is deleted."""
     ids = sorted({p.rule_id for p in problems if p.rule_id})
-    if not ids:
-        return []
-    marks = ", ".join("?" for _ in ids)
-    rows = store.engine.execute(
-        f"SELECT alert_id, databricks_alert_id, databricks_display_name FROM "
-        f"{store.table(ALERT_CONFIGURATIONS)} WHERE alert_id IN ({marks})",
-        ids,
-    ).rows
     return [
         Desired(alert_id, None, databricks_id, _invalid_reason(problems, alert_id), SyncStatus.INVALID, name)
-        for alert_id, databricks_id, name in rows
+        for alert_id, databricks_id, name in load_sync_ids(store, ids)
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from lakealerts.engines.base import Engine
@@ -56,13 +57,15 @@ def validate_rules(
     *,
     all_rules: Sequence[AlertRule] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    now: datetime | None = None,
 ) -> ValidationReport:
     """Check ``rules``; static findings skip the engine checks for that rule. Never raises for a bad rule.
 
     ``all_rules`` (default: ``rules``) is what display-name uniqueness is judged against, so validating one
-    rule still sees the others.
+    rule still sees the others. ``now`` is when schedules are judged from (a schedule that never fires after it
+    is a finding); without it, only schedules that never fire at all are.
     """
-    context = StaticContext.build(namespace, all_rules if all_rules is not None else rules, destinations)
+    context = StaticContext.build(namespace, all_rules if all_rules is not None else rules, destinations, now)
     report = ValidationReport()
     for index, rule in enumerate(rules, start=1):
         static = check_rule(rule, context)

@@ -8,14 +8,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from sqlglot import exp
 
 from lakealerts import quartz
 from lakealerts.errors import QuartzError
 from lakealerts.findings import Finding
-from lakealerts.model import EMAIL, Aggregation, AlertRule, NotificationDestination, ValueType
-from lakealerts.secrets import SECRET_FIELDS, is_reference
+from lakealerts.model import EMAIL, SECRET_FIELDS, Aggregation, AlertRule, NotificationDestination, ValueType
+from lakealerts.secrets import is_reference
 from lakealerts.sql.identifiers import Namespace
 from lakealerts.sql.readonly import parse_query
 from lakealerts.sql.render import position, render, template_findings
@@ -31,26 +32,33 @@ LAKEALERTS_TEMPLATE_VARIABLES = frozenset({"ALERT_ID", "SEVERITY", "OWNER", "DOM
 _SECTIONS_WITH_ROW_SCOPE = frozenset({"QUERY_RESULT_ROWS", "QUERY_RESULT_COLS"})
 _NUMERIC_ONLY = frozenset({Aggregation.SUM, Aggregation.AVG, Aggregation.MEDIAN, Aggregation.STDDEV})
 _COUNTING = frozenset({Aggregation.COUNT, Aggregation.COUNT_DISTINCT})
+_BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)  # without a "now", a schedule must fire at least once from here on
 
 
 @dataclass(frozen=True)
 class StaticContext:
-    """What static checks compare a rule with: the namespace, destinations, and display-name owners."""
+    """What static checks compare a rule with: the namespace, destinations, display-name owners, and the instant
+    schedules are judged from (``now``: given by the caller, never read here, so validation is deterministic)."""
 
     namespace: Namespace
     destinations: Mapping[str, NotificationDestination] = field(default_factory=dict)
     display_name_owner: Mapping[str, str] = field(default_factory=dict)  # display name -> first alert_id
+    now: datetime | None = None
 
     @classmethod
     def build(
-        cls, namespace: Namespace, rules: Sequence[AlertRule], destinations: Sequence[NotificationDestination]
+        cls,
+        namespace: Namespace,
+        rules: Sequence[AlertRule],
+        destinations: Sequence[NotificationDestination],
+        now: datetime | None = None,
     ) -> StaticContext:
         """Display names are owned by the enabled rule with the smallest alert_id."""
         owners: dict[str, str] = {}
         for rule in sorted(rules, key=lambda r: r.alert_id):
             if rule.is_enabled:
                 owners.setdefault(display_name(rule), rule.alert_id)
-        return cls(namespace, {d.destination_id: d for d in destinations}, owners)
+        return cls(namespace, {d.destination_id: d for d in destinations}, owners, now)
 
 
 def display_name(rule: AlertRule) -> str:
@@ -207,23 +215,41 @@ def _plain_secret_findings(destination: NotificationDestination) -> list[Finding
             "DESTINATION_PLAIN_SECRET",
             "notification_channels",
             f"destination {destination.destination_id!r} holds a plain secret in config_json.{key}",
-            f"store a reference instead, e.g. ${{env:{destination.destination_id.upper()}_{key.upper()}}} "
-            "or {{secrets/<scope>/<key>}}",
+            f"store a reference as the whole value instead, e.g. ${{env:{_env_name(destination.destination_id, key)}}}"
+            " or {{secrets/<scope>/<key>}}",
         )
         for key in SECRET_FIELDS[destination.destination_type]
         if destination.config_json.get(key) and not is_reference(destination.config_json[key])
     ]
 
 
+def _env_name(destination_id: str, key: str) -> str:
+    """A variable name to suggest: valid (ids may hold '.' and '-') and never one of lakealerts' own prefixes."""
+    return re.sub(r"[^A-Z0-9_]", "_", f"ALERTS_{destination_id}_{key}".upper())
+
+
 def _schedule_findings(rule: AlertRule, context: StaticContext) -> list[Finding]:
     try:
-        quartz.parse(rule.schedule_cron)
+        schedule = quartz.parse(rule.schedule_cron)
         quartz.validate_timezone(rule.schedule_timezone)
     except QuartzError as exc:
         field_name = "schedule_timezone" if exc.field == "schedule_timezone" else "schedule_cron"
         code = "TIMEZONE_INVALID" if field_name == "schedule_timezone" else "CRON_INVALID"
         return [Finding(code, field_name, exc.message, exc.hint or "fix the schedule")]
-    return []
+    since = context.now or _BEGINNING
+    since = (since if since.tzinfo else since.replace(tzinfo=UTC)).astimezone(UTC)
+    if schedule.next_fire_time(since, rule.schedule_timezone) is not None:
+        return []
+    when = f"after {since:%Y-%m-%d %H:%M} UTC" if context.now else "on any day from 1970 to 2099"
+    return [
+        Finding(
+            "SCHEDULE_NEVER_FIRES",
+            "schedule_cron",
+            f"schedule {rule.schedule_cron!r} never fires {when}",
+            "drop the year field (the 7th) or give a year still to come, and check that the day exists "
+            "(e.g. no 30 February)",
+        )
+    ]
 
 
 def _display_name_findings(rule: AlertRule, context: StaticContext) -> list[Finding]:

@@ -13,6 +13,7 @@ from lakealerts.runtime.channels.base import (
     DeliverySettings,
     SkippedDelivery,
     SmtpSettings,
+    channel_named,
     channels_of,
 )
 from lakealerts.runtime.channels.email import email_message
@@ -32,6 +33,7 @@ __all__ = [
     "SkippedDelivery",
     "SmtpSettings",
     "Transport",
+    "channel_named",
     "channels_of",
     "dedup_key",
     "email_message",

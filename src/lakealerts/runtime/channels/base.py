@@ -37,18 +37,19 @@ class DeliveryError(Exception):
     """A channel did not take the message; the text is safe to store (no URL, no secret)."""
 
 
+def channel_named(name: str, destinations: Mapping[str, NotificationDestination]) -> Channel | str:
+    """The channel a rule names (an e-mail address or an enabled destination's id), or why it cannot be used."""
+    if EMAIL.match(name):
+        return Channel(name, DestinationType.EMAIL, {"addresses": [name]})
+    destination = destinations.get(name)
+    if destination is not None and destination.is_enabled:
+        return Channel(name, destination.destination_type, destination.config_json)
+    return f"channel {name!r} is not an enabled destination"
+
+
 def channels_of(rule: AlertRule, destinations: Mapping[str, NotificationDestination]) -> list[Channel | str]:
     """The rule's channels; a string in the result is a channel that cannot be used, with the reason."""
-    result: list[Channel | str] = []
-    for name in rule.notification_channels:
-        if EMAIL.match(name):
-            result.append(Channel(name, DestinationType.EMAIL, {"addresses": [name]}))
-        elif name in destinations and destinations[name].is_enabled:
-            destination = destinations[name]
-            result.append(Channel(name, destination.destination_type, destination.config_json))
-        else:
-            result.append(f"channel {name!r} is not an enabled destination")
-    return result
+    return [channel_named(name, destinations) for name in rule.notification_channels]
 
 
 @dataclass
@@ -99,13 +100,21 @@ class ChannelKind(Protocol):
         """The outbox's copy of the message: file suffix and content, from the unresolved config (no secrets)."""
 
 
-def post_json(settings: DeliverySettings, url: str, payload: Any, auth: tuple[str, str] | None = None) -> None:
+def post_json(
+    settings: DeliverySettings,
+    url: str,
+    payload: Any,
+    auth: tuple[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> None:
     """POST ``payload`` as JSON; any failure is a DeliveryError naming the host only."""
     # A webhook URL is a secret (Slack's path is the credential): errors name the host only, never the URL
     # or what the endpoint echoed back.
     host = urlparse(url).hostname or "the endpoint"
     try:
-        response = settings.session.post(url, json=payload, auth=auth, timeout=settings.timeout)
+        response = settings.session.post(
+            url, json=payload, auth=auth, headers=dict(headers or {}), timeout=settings.timeout
+        )
     except requests.RequestException as error:
         raise DeliveryError(f"{type(error).__name__} posting to {host}") from None
     if response.status_code >= 300:
@@ -125,7 +134,13 @@ def message_fields(message: Message) -> dict[str, Any]:
         "evaluated_at": message.evaluated_at.isoformat(),
         "subject": message.subject,
         "body": message.body,
+        **({"message_id": message.message_id} if message.message_id else {}),
     }
+
+
+def message_id_header(message: Message) -> dict[str, str]:
+    """``X-Lakealerts-Message-Id``: the id a receiver de-duplicates on (DESIGN §10.1)."""
+    return {"X-Lakealerts-Message-Id": message.message_id} if message.message_id else {}
 
 
 class HttpKind:

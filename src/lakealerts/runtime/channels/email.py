@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -13,14 +14,24 @@ from lakealerts.model import DestinationType
 from lakealerts.runtime.channels.base import Channel, DeliverySettings, SkippedDelivery
 from lakealerts.runtime.messages import Message
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+
+
+def header_value(text: str) -> str:
+    """A header value with control characters (CR, LF, NUL …) folded to spaces: a rendered subject or an
+    alert id can never inject a header or break the e-mail (import refuses them too; this is the last line)."""
+    return _CONTROL.sub(" ", text).strip()
+
 
 def email_message(sender: str, recipients: list[str], message: Message) -> EmailMessage:
     """The e-mail of a message (also what the outbox keeps as ``.eml``)."""
     email = EmailMessage()
-    email["From"] = sender
-    email["To"] = ", ".join(recipients)
-    email["Subject"] = message.subject
-    email["X-Lakealerts-Alert"] = message.alert_id
+    email["From"] = header_value(sender)
+    email["To"] = ", ".join(header_value(r) for r in recipients)
+    email["Subject"] = header_value(message.subject)
+    email["X-Lakealerts-Alert"] = header_value(message.alert_id)
+    if message.message_id:  # DESIGN §10.1: receivers de-duplicate on the Message-ID
+        email["Message-ID"] = f"<{header_value(message.message_id)}@lakealerts>"
     email.set_content(message.body)
     return email
 

@@ -6,12 +6,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from lakealerts.model import DestinationType
-from lakealerts.runtime.channels.base import DeliverySettings, HttpKind, message_fields, post_json
+from lakealerts.runtime.channels.base import DeliverySettings, HttpKind, message_fields, message_id_header, post_json
 from lakealerts.runtime.messages import Message
 
 
 def webhook_payload(message: Message) -> dict[str, Any]:
-    """The generic webhook's JSON (DESIGN §7): ``alert_id`` … ``body``, the fields the outbox's copies hold too."""
+    """The generic webhook's JSON (DESIGN §7): ``alert_id`` … ``body`` and ``message_id`` (§10.1), the fields the
+    outbox's copies hold too."""
     return message_fields(message)
 
 
@@ -29,7 +30,7 @@ class WebhookKind(HttpKind):
 
     def send(self, config: Mapping[str, Any], message: Message, event: str, settings: DeliverySettings) -> None:
         """Post the JSON, with basic auth when configured; the payload's ``state`` says the event."""
-        post_json(settings, config["url"], webhook_payload(message), basic_auth(config))
+        post_json(settings, config["url"], webhook_payload(message), basic_auth(config), message_id_header(message))
 
 
 WEBHOOK_KIND = WebhookKind()

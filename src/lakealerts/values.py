@@ -1,0 +1,135 @@
+"""Value rules for hostile input, used by the model's fields: control characters and finite numbers.
+
+A name, an id or an e-mail subject with a CR, LF or NUL in it breaks headers, logs and terminals downstream, so
+such values are refused where they enter (the model: ``Line``, ``Text``, ``FiniteDouble``), and shown escaped
+wherever a refused value is quoted (``printable``, ``shown``). Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import reprlib
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator
+
+
+class FieldError(ValueError):
+    """A value rule broken, raised inside a validator: names the field at fault (None: the field being validated)
+    and the fix."""
+
+    def __init__(self, field: str | None, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.hint = hint
+
+
+# One-line values: no C0/C1 control character at all, nor the Unicode line and paragraph separators.
+LINE_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Multi-line text (SQL, descriptions, bodies): tabs and line breaks are fine, NUL and other controls are not.
+TEXT_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NAMES = {"\n": "a line feed (\\n)", "\r": "a carriage return (\\r)", "\t": "a tab (\\t)", "\x00": "a NUL byte (\\x00)"}
+LINE_HINT = (
+    "write it on one line without tabs, line breaks or other control characters "
+    "(only alert_query_template, alert_description and custom_body_template may span lines)"
+)
+TEXT_HINT = "remove the control character; line breaks and tabs are fine here, NUL and other control bytes are not"
+SHOWN_LENGTH = 80
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxother, _SHORT.maxlong = 3, SHOWN_LENGTH, SHOWN_LENGTH, SHOWN_LENGTH
+
+
+def control_problem(value: str, multiline: bool = False) -> str | None:
+    """What is wrong with ``value`` (e.g. ``contains a line feed (\\n) at position 4``), or None when it is clean."""
+    found = (TEXT_CONTROLS if multiline else LINE_CONTROLS).search(value)
+    if found is None:
+        return None
+    char = found.group()
+    name = _NAMES.get(char, f"the control character U+{ord(char):04X}")
+    return f"contains {name} at position {found.start() + 1}"
+
+
+def printable(text: str, limit: int = SHOWN_LENGTH) -> str:
+    """``text`` safe to print in one line: control characters escaped (``\\n``, ``\\x00``), cut at ``limit``."""
+    escaped = LINE_CONTROLS.sub(lambda match: repr(match.group())[1:-1], text)
+    return escaped if len(escaped) <= limit else escaped[: limit - 1] + "…"
+
+
+def shown(value: object, limit: int = SHOWN_LENGTH) -> str:
+    """``repr(value)`` cut at ``limit``; an integer too long to print is described by its size instead."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 3_000:
+        return f"a whole number of about {digits(value)} digits"
+    try:
+        text = _SHORT.repr(value)  # depth- and size-limited: hostile nesting costs nothing here
+    except (ValueError, RecursionError):  # e.g. an integer nested in a list, beyond Python's int-to-str limit
+        return f"a {type(value).__name__} too large to show"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def digits(value: int) -> int:
+    """How many decimal digits ``value`` has (approximately for huge ones; never converts it to text)."""
+    return int(abs(value).bit_length() * math.log10(2)) + 1
+
+
+def double_problem(value: object) -> str | None:
+    """Why ``value`` is not a finite double (NaN, an infinity, or beyond ±1.8e308), or None.
+
+    Values that are not numbers at all are left to the model's own type check.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+        return None
+    if isinstance(value, int):
+        try:
+            float(value)
+        except OverflowError:
+            return f"is a whole number of about {digits(value)} digits, beyond the range of a double (±1.8e308)"
+        return None
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return None
+    if math.isnan(number):
+        return "must be a number, not NaN"
+    if math.isinf(number):
+        spelled = str(value).strip().lower().lstrip("+-.")
+        if spelled.startswith("inf"):
+            return "must be finite, not infinity"
+        return "is beyond the range of a double (±1.8e308)"
+    return None
+
+
+DOUBLE_HINT = (
+    "use a finite number between -1.7976931348623157e308 and 1.7976931348623157e308, e.g. 5000 or 0.25 "
+    "(IS_NULL and IS_NOT_NULL take no value)"
+)
+
+
+def _one_line(value: str) -> str:
+    """Names, ids, subjects, tags: one line, no control character (they end up in headers and logs)."""
+    problem = control_problem(value)
+    if problem:
+        raise FieldError(None, problem, LINE_HINT)
+    return value
+
+
+def _text(value: str) -> str:
+    """SQL, descriptions and bodies may span lines; NUL and other control bytes are still refused."""
+    problem = control_problem(value, multiline=True)
+    if problem:
+        raise FieldError(None, problem, TEXT_HINT)
+    return value
+
+
+def _finite(value: Any) -> Any:
+    """A DOUBLE threshold is a finite double: no NaN, no infinity, no 5,000-digit number."""
+    problem = double_problem(value)
+    if problem:
+        raise FieldError(None, problem, DOUBLE_HINT)
+    return value
+
+
+Line = Annotated[str, AfterValidator(_one_line)]
+Text = Annotated[str, AfterValidator(_text)]
+FiniteDouble = Annotated[float | None, BeforeValidator(_finite)]

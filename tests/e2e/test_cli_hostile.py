@@ -1,0 +1,89 @@
+"""Hostile files through the CLI (issue 13): exit 1 for rejected documents, 2 for an unreadable file; stderr names the
+file, the rule, the field and the fix; never a traceback, and nothing hostile is stored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Cli, CliResult
+
+pytestmark = pytest.mark.e2e
+HOSTILE = Path(__file__).parent.parent / "fixtures" / "hostile"
+RULE_HEAD = "- alert_id: BIG-1\n  alert_name: Big\n  agent_domain: COST\n  severity: INFO\n"
+
+
+def no_traceback(result: CliResult) -> CliResult:
+    assert "Traceback" not in result.stderr + result.stdout, result.stderr
+    return result
+
+
+def test_hostile_rules_are_rejected_with_rule_field_and_fix_and_the_good_one_stored(cli: Cli) -> None:
+    result = no_traceback(cli("rules", "import", str(HOSTILE / "rules.yaml")))
+    assert result.code == 1
+    expected = {
+        "BAD-NAME": "alert_name: contains a carriage return",
+        "BAD-SUBJECT": "custom_subject_template: contains a line feed",
+        "BAD-NAN": "threshold_value_double: must be a number, not NaN",
+        "BAD-RETRIGGER": "retrigger_seconds: Input should be less than or equal to 31536000",
+        "BAD-NUL": "alert_query_template: contains a NUL byte",
+    }
+    for rule_id, fragment in expected.items():
+        assert f"rule {rule_id}: {fragment}" in result.stderr, result.stderr
+    assert result.stderr.count("fix:") >= len(expected)
+    assert "1 inserted" in result.stderr and "5 rejected" in result.stderr
+    assert [rule["alert_id"] for rule in cli("rules", "list", "--json").json()] == ["OK-1"]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "fragments"),
+    [
+        ("huge.yaml", RULE_HEAD + "  threshold_value_double: " + "9" * 5000 + "\n",
+         ["line 5", "rule BIG-1", "key 'threshold_value_double'", "5000 digits"]),
+        ("deep.json", '[{"alert_id": "DEEP-1", "tags": ' + '{"a": ' * 100_000 + "1" + "}" * 100_000 + "}]",
+         ["line 1", "nested more than 64 levels"]),
+        ("duplicate_keys.yaml", None, ["line 6", "rule DUP-1", "key 'severity' appears twice (first at line 5)"]),
+    ],
+    ids=["5000-digit integer", "100,000-deep JSON", "duplicate key"],
+)  # fmt: skip
+def test_an_unreadable_file_exits_2_naming_file_line_and_rule(
+    cli: Cli, tmp_path: Path, name: str, text: str | None, fragments: list[str]
+) -> None:
+    path = HOSTILE / name
+    if text is not None:
+        path = tmp_path / name
+        path.write_text(text)
+    result = no_traceback(cli("rules", "import", str(path)))
+    assert result.code == 2
+    assert str(path) in result.stderr and "fix:" in result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr, result.stderr
+    assert cli("rules", "list", "--json").json() == []
+
+
+def test_a_schedule_that_never_fires_again_is_a_validation_finding(cli: Cli) -> None:
+    assert cli("rules", "import", str(HOSTILE / "past_schedule.yaml")).code == 0
+    result = no_traceback(cli("validate", "--json"))
+    assert result.code == 1
+    (verdict,) = result.json()
+    (finding,) = verdict["errors"]
+    assert verdict["alert_id"] == "PAST-1"
+    assert (finding["code"], finding["field"]) == ("SCHEDULE_NEVER_FIRES", "schedule_cron")
+    assert "year" in finding["hint"]
+
+
+def test_misplaced_references_are_rejected_and_plain_secrets_masked_when_listed(cli: Cli) -> None:
+    result = no_traceback(cli("destinations", "import", str(HOSTILE / "destinations.yaml")))
+    assert result.code == 1
+    assert "rule leaky_hook: config_json.url: holds the reference ${env:DATABRICKS_TOKEN} inside" in result.stderr
+    assert "rule own_token: config_json.integration_key:" in result.stderr and "own credential" in result.stderr
+    assert "rule crlf_name: destination_name: contains a carriage return" in result.stderr
+    listed = {d["destination_id"]: d["config_json"] for d in cli("destinations", "list", "--json").json()}
+    assert listed == {
+        "plain_hook": {"url": "***", "username": "***", "password": "***"},
+        "ref_slack": {"url": "${env:OPS_SLACK_URL}"},
+    }
+    text = cli("destinations", "list")
+    assert "s3cr3t" not in text.stdout and "hunter2" not in text.stdout
+    assert "url=***" in text.stdout and "url=${env:OPS_SLACK_URL}" in text.stdout
