@@ -10,6 +10,7 @@ import argparse
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -44,7 +45,7 @@ def best_of(repeats: int, action: Callable[[], object]) -> float:
 
 def preview_round(store: Store, rules: list[AlertRule], now: datetime) -> list[RuleRun]:
     """The runtime's preview round on ``store`` (what ``eval`` runs without --notify)."""
-    runtime = Runtime(EngineQuery(store.engine, store.namespace), StoreRuntime(store))
+    runtime = Runtime(EngineQuery(store.engine, store.namespace), StoreRuntime(lambda: nullcontext(store)))
     return runtime.round(rules, {}, now)
 
 

@@ -21,6 +21,7 @@ NOTEBOOK_DIR = ROOT / "notebooks" / "alerting"
 ORCHESTRATOR = "alerting_setup_orchestrator_job"
 ATOMIC_JOBS = (
     "alerting_tables_job",
+    "alerting_import_job",
     "alerting_seed_job",
     "alerting_notifications_job",
     "alerting_validation_job",
@@ -29,7 +30,12 @@ ATOMIC_JOBS = (
 #: Values a deployment passes with ``--var`` (the bundle declares no default for them).
 DEPLOY_VARIABLES = {"warehouse_id": "0123456789abcdef"}
 #: What the CLI fills in for a developer deploying the dev target.
-WORKSPACE_VALUES = {"workspace.root_path": "/Workspace/Users/dev@example.com/.bundle/lakealerts/dev"}
+WORKSPACE_VALUES = {
+    "workspace.root_path": "/Workspace/Users/dev@example.com/.bundle/lakealerts/dev",
+    "workspace.file_path": "/Workspace/Users/dev@example.com/.bundle/lakealerts/dev/files",
+}
+#: The folders of rule and destination files the bundle ships (synced to ``${workspace.file_path}``).
+SHIPPED_FOLDERS = ("rules", "destinations")
 _REFERENCE = re.compile(r"\$\{((?:var|workspace|bundle)\.[A-Za-z0-9_.-]+)\}")
 
 
@@ -77,6 +83,13 @@ def job_parameters(job: str, target: str | None = None) -> dict[str, str]:
     """The parameters the job passes to its notebook (its job parameters with variables resolved)."""
     values = variables(target)
     return {p["name"]: resolve(str(p["default"]), values) for p in jobs()[job][1].get("parameters", [])}
+
+
+def local_copy(workspace_path: str) -> Path:
+    """The repository file that ``bundle deploy`` syncs to ``workspace_path`` (under ``${workspace.file_path}``)."""
+    files = WORKSPACE_VALUES["workspace.file_path"]
+    assert workspace_path.startswith(files + "/"), f"{workspace_path} is not a file the bundle syncs"
+    return ROOT / workspace_path.removeprefix(files + "/")
 
 
 def notebook_of(job: str) -> Path:

@@ -1,9 +1,11 @@
 """Runs one ``eval --notify`` round in a process that dies (``os._exit``, like ``kill -9``) in a chosen window
 of the delivery path — the crash hooks of tests/integration/test_delivery_faults.py.
 
-    python -m tests.crash_runner WINDOW HOME AT
+    python -m tests.crash_runner WINDOW HOME AT [CLOCK]
 
-WINDOW: before_state_write | after_state_write | after_send | after_mark.
+WINDOW: before_state_write | after_state_write | after_send | after_mark, or none (a round that lives).
+AT is the instant the rules are evaluated as of; CLOCK (default AT) is the process's wall clock — what claims,
+back-off and expiry run on — so a test can move it past a lease or 24 h without waiting.
 """
 
 from __future__ import annotations
@@ -42,15 +44,17 @@ WINDOWS = {
     "after_state_write": lambda: _die_around(StoreRuntime, "commit", before=False),
     "after_send": lambda: _die_around(RegistryTransport, "send", before=False),
     "after_mark": lambda: _die_around(StoreRuntime, "finish", before=False),
+    "none": lambda: None,
 }
 
 
 def main() -> None:
     """Arm the window, then run the round as ``eval --notify --at AT`` would."""
     window, home, at = sys.argv[1], Path(sys.argv[2]), datetime.fromisoformat(sys.argv[3])
+    clock = datetime.fromisoformat(sys.argv[4]) if len(sys.argv) > 4 else at
     WINDOWS[window]()
-    evaluate(AppContext(Settings(home=home)), at=at, notify=True)
-    sys.exit(0)  # the window was never reached
+    result = evaluate(AppContext(Settings(home=home), clock=lambda: clock), at=at, notify=True)
+    sys.exit(1 if result.failed_deliveries or result.has_errors else 0)  # the window was never reached
 
 
 if __name__ == "__main__":

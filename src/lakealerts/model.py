@@ -17,12 +17,18 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from lakealerts import quartz
 from lakealerts.secrets import MASK, masked, reference_problem
-from lakealerts.values import LINE_HINT, FieldError, FiniteDouble, Line, Text, control_problem
+from lakealerts.values import LINE_HINT, FieldError, FiniteDouble, Line, Text, control_problem, shown
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")  # a channel that is an e-mail address
+# A service principal's application id, as ``run_as`` names it (Databricks' AlertV2RunAs.service_principal_name).
+APPLICATION_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _DESTINATION_ID = re.compile(ID_PATTERN)
 MAX_RETRIGGER_SECONDS = 31_536_000  # one year
+
+
+# A rule's SQL is parsed and translated before its query timeout starts: its size is bounded instead.
+MAX_QUERY_LENGTH = 100_000
 
 
 class Severity(StrEnum):
@@ -147,7 +153,7 @@ class AlertRule(_UserModel):
     alert_description: Text | None = None
     agent_domain: Annotated[str, BeforeValidator(_upper), Field(pattern=r"^[A-Z][A-Z0-9_]{0,63}$")]
     severity: UpperSeverity
-    alert_query_template: Text = Field(min_length=1)
+    alert_query_template: Text = Field(min_length=1, max_length=MAX_QUERY_LENGTH)
     query_source: Annotated[str, BeforeValidator(_upper), Field(pattern=r"^[A-Z][A-Z0-9_]{0,63}$")] = "CUSTOM"
     source_artifact_name: Line | None = None
     threshold_column: Line = Field(min_length=1, max_length=255)
@@ -169,7 +175,13 @@ class AlertRule(_UserModel):
     custom_subject_template: Line | None = None  # becomes an e-mail Subject header
     custom_body_template: Text | None = None
     owner: Line = Field(min_length=1)
+    run_as: Line | None = None  # who the deployed alert runs as: a user's e-mail or a service principal's app id
     tags: dict[Line, Line] = Field(default_factory=dict)
+
+    @field_validator("run_as")
+    @classmethod
+    def _valid_run_as(cls, value: str | None) -> str | None:
+        return None if value is None or value == "" else run_as_identity(value)[1]
 
     @field_validator("schedule_cron")
     @classmethod
@@ -253,6 +265,26 @@ class AlertRule(_UserModel):
     def sdk_operator(self) -> str:
         """The comparison operator as the Databricks SDK names it."""
         return OPERATORS[self.threshold_operator]
+
+
+def run_as_identity(value: str) -> tuple[str, str]:
+    """Which ``AlertV2RunAs`` field ``value`` fills, and its value: ``("user_name", e-mail)`` for a user,
+    ``("service_principal_name", application id)`` (lower-case) for a service principal.
+
+    Raises :class:`FieldError` on ``run_as`` for anything else; an application id is a UUID, a display name
+    is not accepted (Databricks would refuse it at deploy).
+    """
+    text = value.strip()
+    if APPLICATION_ID.fullmatch(text):
+        return "service_principal_name", text.lower()
+    if EMAIL.fullmatch(text):
+        return "user_name", text
+    raise FieldError(
+        "run_as",
+        f"run_as {shown(value)} is neither a user's e-mail address nor a service principal's application id",
+        "give a workspace user's e-mail (e.g. ops@example.com) or a service principal's application id, a UUID "
+        "like 6f1c0a52-0d3e-4c8e-9a57-3b1f2f9c4d10 (the principal's page in the account or workspace settings)",
+    )
 
 
 _VALUE_SUFFIX = {ValueType.DOUBLE: "double", ValueType.STRING: "string", ValueType.BOOLEAN: "bool"}

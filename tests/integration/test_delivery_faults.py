@@ -48,17 +48,18 @@ def setup(cli: Cli, tmp_path: Path, url: str) -> None:
     assert cli("rules", "import", str(rules)).code == 0
 
 
-def crash(cli: Cli, window: str, moment: datetime) -> int:
-    command = [sys.executable, "-m", "tests.crash_runner", window, str(cli.home), at(moment)]
+def crash(cli: Cli, window: str, moment: datetime, clock: datetime | None = None) -> int:
+    """A notify round as of ``moment`` (wall clock ``clock``, default the same), dying in ``window``."""
+    command = [sys.executable, "-m", "tests.crash_runner", window, str(cli.home), at(moment), at(clock or moment)]
     env = {**os.environ, "LAKEALERTS_USER": "tester"}
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120).returncode
 
 
 def start_held_round(cli: Cli, http: HttpRecorder) -> subprocess.Popen[bytes]:
-    """An ``eval --notify`` round in a subprocess whose webhook will hold the request unanswered."""
+    """An ``eval --notify`` round (wall clock T0) in a subprocess whose webhook will hold the request unanswered."""
     http.hanging.add("/hook")
-    command = [sys.executable, "-m", "lakealerts", "--home", str(cli.home), "eval", "--notify", "--at", at(T0)]
-    return subprocess.Popen(command, env={**os.environ, "LAKEALERTS_USER": "tester"},
+    command = [sys.executable, "-m", "tests.crash_runner", "none", str(cli.home), at(T0)]
+    return subprocess.Popen(command, cwd=ROOT, env={**os.environ, "LAKEALERTS_USER": "tester"},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
 
 
@@ -82,8 +83,7 @@ def test_every_crash_window_delivers_at_least_once(cli: Cli, tmp_path: Path, win
     with http_recorder() as http:
         setup(cli, tmp_path, http.url + "/hook")
         assert crash(cli, window, T0) == 137  # the process died in the window
-        recovery = cli("eval", "--notify", "--at", at(AFTER_GRACE), "--json")
-        assert recovery.code == 0, recovery.stderr
+        assert crash(cli, "none", AFTER_GRACE) == 0  # the next round, the claim's lease lapsed
         counts = received(http)
     assert sum(counts.values()) >= 1, f"{window}: the message was lost"
     if exactly_once:
@@ -91,9 +91,10 @@ def test_every_crash_window_delivers_at_least_once(cli: Cli, tmp_path: Path, win
     else:  # died after the peer had it, before it was marked: sent again, with the same id to de-duplicate
         assert list(counts.values()) == [2], counts
     assert [m["status"] for m in outbox(cli)] == ["SENT"]
-    history = cli("history", "HIGH", "--json").json()
-    state = [e["state"] for e in history["evaluations"]]
-    assert state[0] == "TRIGGERED"  # the alert is remembered TRIGGERED: the recovery round did not notify anew
+    history = cli("history", "HIGH", "--json").json()["evaluations"]
+    assert [e["state"] for e in history] == ["TRIGGERED"] * (1 if window == "before_state_write" else 2)
+    # the evaluation that decided the message keeps its history row, and it says notified once sent
+    assert [e["notified"] for e in history] == ([True] if window == "before_state_write" else [False, True])
 
 
 def test_killed_while_a_webhook_holds_the_request(cli: Cli, tmp_path: Path) -> None:
@@ -111,10 +112,9 @@ def test_killed_while_a_webhook_holds_the_request(cli: Cli, tmp_path: Path) -> N
         http.release.set()
         (pending,) = outbox(cli)
         assert pending["status"] == "PENDING"  # recorded before the send, claimed, never marked
-        early = cli("eval", "--notify", "--at", at(T0 + timedelta(minutes=1)), "--json")
-        assert early.code == 0 and received(http) == Counter()  # still inside the claim's grace period
-        late = cli("eval", "--notify", "--at", at(AFTER_GRACE), "--json")
-        assert late.code == 0, late.stderr
+        assert crash(cli, "none", T0 + timedelta(minutes=1)) == 0
+        assert received(http) == Counter()  # still inside the claim's lease
+        assert crash(cli, "none", AFTER_GRACE) == 0
         assert list(received(http).values()) == [1]
     assert [m["status"] for m in outbox(cli)] == ["SENT"]
 
@@ -123,17 +123,15 @@ def test_a_channel_that_fails_then_recovers_gets_its_message_on_a_later_round(cl
     with http_recorder() as http:
         setup(cli, tmp_path, http.url + "/hook")
         http.failing.add("/hook")
-        first = cli("eval", "--notify", "--at", at(T0), "--json")
-        assert first.code == 1 and "hook (WEBHOOK): DeliveryError: HTTP 500" in first.stderr
+        assert crash(cli, "none", T0) == 1  # a delivery ended FAILED
         (failed,) = outbox(cli)
         assert failed["status"] == "FAILED" and failed["attempts"] == 3
         assert failed["next_attempt_at"] == at(T0 + timedelta(minutes=2))  # back-off 30 s × 2^2 after 3 attempts
-        cli("eval", "--notify", "--at", at(T0 + timedelta(minutes=1)))  # not due yet: no attempt
+        assert crash(cli, "none", T0 + timedelta(minutes=1)) == 0  # not due yet: no attempt
         assert outbox(cli)[0]["attempts"] == 3
         http.failing.clear()  # the channel recovers
         before = len(http.on("/hook"))  # the recorder also counts the failed attempts
-        later = cli("eval", "--notify", "--at", at(T0 + timedelta(minutes=5)), "--json")
-        assert later.code == 0, later.stderr
+        assert crash(cli, "none", T0 + timedelta(minutes=5)) == 0
         (sent,) = outbox(cli)
         assert sent["status"] == "SENT" and sent["attempts"] == 4 and sent["message_id"] == failed["message_id"]
         assert [r.body["evaluated_at"] for r in http.on("/hook")[before:]] == [at(T0)]  # the original, once
@@ -143,10 +141,10 @@ def test_a_channel_that_never_recovers_ends_expired(cli: Cli, tmp_path: Path) ->
     with http_recorder() as http:
         setup(cli, tmp_path, http.url + "/hook")
         http.failing.add("/hook")
-        cli("eval", "--notify", "--at", at(T0))
-        cli("eval", "--notify", "--at", at(T0 + timedelta(hours=1)))  # retried, fails again
+        crash(cli, "none", T0)
+        crash(cli, "none", T0 + timedelta(hours=1))  # retried, fails again
         assert outbox(cli)[0]["attempts"] == 6
-        cli("eval", "--notify", "--at", at(T0 + timedelta(hours=25)))
+        crash(cli, "none", T0 + timedelta(hours=25))
     (expired,) = outbox(cli)
     assert expired["status"] == "EXPIRED" and expired["attempts"] == 6
     assert "expired after 24 h" in str(expired["last_error"])
@@ -190,3 +188,18 @@ def test_the_store_is_free_while_a_webhook_hangs(cli: Cli, tmp_path: Path) -> No
             sender.wait(timeout=60)
     with DuckDBEngine.open(cli.home / "lakealerts.duckdb", "monitoring") as engine:
         assert engine.execute("SELECT state FROM monitoring.gold.alert_state").rows == (("TRIGGERED",),)
+
+
+def test_an_older_store_is_brought_up_to_date_before_a_notify_round(cli: Cli, tmp_path: Path) -> None:
+    """A store made by an earlier version lacks the outbox's delivery columns: `eval --notify` and `outbox
+    list` add them (init is idempotent) instead of failing on a missing column."""
+    with http_recorder() as http:
+        setup(cli, tmp_path, http.url + "/hook")
+        with DuckDBEngine.open(cli.home / "lakealerts.duckdb", "monitoring") as engine:
+            for column in ("message_id", "next_attempt_at", "event", "payload", "expires_at", "evaluation_id"):
+                engine.execute(f"ALTER TABLE monitoring.gold.alert_notification_outbox DROP COLUMN {column}")
+            engine.execute("ALTER TABLE monitoring.gold.alert_evaluations DROP COLUMN evaluation_id")
+        assert cli("outbox", "list", "--json").json() == []
+        notified = cli("eval", "--notify", "--json")
+        assert notified.code == 0, notified.stderr
+        assert [m["status"] for m in outbox(cli)] == ["SENT"] and len(http.on("/hook")) == 1

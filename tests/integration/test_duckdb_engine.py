@@ -12,6 +12,7 @@ import textwrap
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import pytest
 
 from lakealerts.engines.base import Column, Engine
 from lakealerts.engines.duckdb import DuckDBEngine
-from lakealerts.errors import EngineError, StoreLockedError
+from lakealerts.errors import EngineError, SetupError, StoreLockedError
 
 pytestmark = pytest.mark.integration
 
@@ -303,6 +304,126 @@ def test_a_second_engine_in_the_same_process_waits_too(store: Path) -> None:
         DuckDBEngine.open(store, "main", lock_timeout=0.2)
     first.close()
     DuckDBEngine.open(store, "main", lock_timeout=0.2).close()
+
+
+# --- other catalogs: one file each under the catalogs directory ------------------------------------------
+
+
+@pytest.fixture
+def catalogs(tmp_path: Path) -> Path:
+    """A home whose store is catalog `monitoring`, with catalogs `system` (reserved by DuckDB) and `prod`."""
+    home = tmp_path / "home"
+    with DuckDBEngine.open(
+        home / "lakealerts.duckdb", "monitoring", catalogs_dir=home / "catalogs", write_catalogs=("system", "prod")
+    ) as engine:
+        engine.execute("CREATE SCHEMA system.billing")
+        engine.execute("CREATE TABLE system.billing.usage (sku_name STRING, usage_quantity DECIMAL(38,18))")
+        engine.execute("INSERT INTO system.billing.usage VALUES ('JOBS', 2.5), ('SQL', 1.5)")
+        engine.execute("CREATE SCHEMA prod.sales")
+        engine.execute("CREATE TABLE prod.sales.orders (order_id BIGINT, sku_name STRING)")
+        engine.execute("INSERT INTO prod.sales.orders VALUES (1, 'JOBS'), (2, 'SQL'), (3, 'SQL')")
+        engine.execute("CREATE SCHEMA monitoring.gold")
+        engine.execute("CREATE TABLE monitoring.gold.budget (amount DOUBLE)")
+    return home
+
+
+def open_home(home: Path, *, read_only: bool = True, write: tuple[str, ...] = ()) -> DuckDBEngine:
+    return DuckDBEngine.open(
+        home / "lakealerts.duckdb",
+        "monitoring",
+        read_only=read_only,
+        catalogs_dir=home / "catalogs",
+        write_catalogs=write,
+    )
+
+
+def test_other_catalogs_live_in_their_own_files(catalogs: Path) -> None:
+    assert sorted(p.name for p in (catalogs / "catalogs").iterdir()) == ["prod.duckdb", "system.duckdb"]
+    with open_home(catalogs) as engine:
+        assert engine.catalog_files == {
+            "monitoring": catalogs / "lakealerts.duckdb",
+            "prod": catalogs / "catalogs" / "prod.duckdb",
+            "system": catalogs / "catalogs" / "system.duckdb",
+        }
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT o.sku_name, SUM(u.usage_quantity) AS dbus FROM system.billing.usage AS u "
+        "JOIN prod.sales.orders AS o ON o.sku_name = u.sku_name GROUP BY o.sku_name ORDER BY o.sku_name",
+        "SELECT o.sku_name, SUM(u.usage_quantity) AS dbus FROM `SYSTEM`.billing.usage AS u "
+        "JOIN Prod.sales.orders AS o ON o.sku_name = u.sku_name GROUP BY ALL ORDER BY 1",
+        "SELECT o.sku_name, SUM(system.billing.usage.usage_quantity) AS dbus FROM system.billing.usage "
+        "JOIN prod.sales.orders AS o ON o.sku_name = system.billing.usage.sku_name GROUP BY ALL ORDER BY 1",
+    ],
+)
+def test_rule_sql_reads_other_catalogs_unchanged(catalogs: Path, sql: str) -> None:
+    with open_home(catalogs) as engine:
+        rows = engine.execute(sql).rows
+        assert engine.execute("SELECT COUNT(*) FROM gold.budget").rows == ((0,),)  # two-part: the store's catalog
+    assert rows == (("JOBS", Decimal("2.5")), ("SQL", Decimal("3.0")))
+
+
+@pytest.mark.parametrize("read_only", [True, False])
+def test_other_catalogs_are_read_only_unless_the_session_writes_them(catalogs: Path, read_only: bool) -> None:
+    with open_home(catalogs, read_only=read_only) as engine:
+        for catalog in ("prod", "system"):
+            with pytest.raises(EngineError, match="read-only"):
+                engine.execute(f"CREATE SCHEMA {catalog}.more")
+    with open_home(catalogs, read_only=True, write=("prod",)) as engine, pytest.raises(EngineError, match="read-only"):
+        engine.execute("INSERT INTO prod.sales.orders VALUES (4, 'JOBS')")  # a read-only session writes nothing
+    with open_home(catalogs, read_only=False, write=("PROD",)) as engine:
+        engine.execute("INSERT INTO prod.sales.orders VALUES (4, 'JOBS')")
+        engine.execute("CREATE SCHEMA monitoring.silver")  # the store itself is writable as before
+        assert engine.execute("SELECT COUNT(*) FROM prod.sales.orders").rows == ((4,),)
+        with pytest.raises(EngineError, match="read-only"):
+            engine.execute("CREATE SCHEMA system.more")
+
+
+def test_errors_name_the_users_catalog_not_the_alias(catalogs: Path) -> None:
+    with open_home(catalogs) as engine, pytest.raises(EngineError) as caught:
+        engine.execute("SELECT * FROM system.billing.nothing")
+    assert "system" in caught.value.message and "lakealerts_system" not in caught.value.message
+
+
+def test_the_engine_stays_sealed_with_other_catalogs(catalogs: Path) -> None:
+    loose = catalogs / "catalogs" / "loose.csv"
+    loose.write_text("a\n1\n")
+    with open_home(catalogs) as engine:
+        for sql in (
+            f"SELECT * FROM read_csv('{loose}')",
+            f"ATTACH '{catalogs / 'catalogs' / 'new.duckdb'}' AS new",
+            "SET enable_external_access = true",
+        ):
+            with pytest.raises(EngineError):
+                engine.execute(sql)
+
+
+def test_files_that_are_not_catalogs_are_left_alone(catalogs: Path) -> None:
+    directory = catalogs / "catalogs"
+    (directory / "not a catalog.duckdb").write_text("ignored: not a catalog name")
+    (directory / "notes.txt").write_text("ignored: not a .duckdb file")
+    DuckDBEngine.open(catalogs / "other.duckdb", "monitoring").close()
+    (catalogs / "other.duckdb").rename(directory / "monitoring.duckdb")  # the store's own catalog wins
+    with open_home(catalogs) as engine:
+        assert set(engine.catalog_files) == {"monitoring", "prod", "system"}
+        assert engine.execute("SELECT COUNT(*) FROM monitoring.gold.budget").rows == ((0,),)
+
+
+def test_a_broken_catalog_file_is_an_error_naming_it(catalogs: Path) -> None:
+    broken = catalogs / "catalogs" / "broken.duckdb"
+    broken.write_text("this is not a DuckDB database")
+    with pytest.raises(SetupError) as caught:
+        open_home(catalogs)
+    assert str(broken) in caught.value.message and "broken" in (caught.value.hint or "")
+
+
+def test_a_missing_catalogs_directory_attaches_the_store_alone(tmp_path: Path) -> None:
+    with DuckDBEngine.open(tmp_path / "s.duckdb", "system", catalogs_dir=tmp_path / "none") as engine:
+        assert engine.catalog_files == {"system": tmp_path / "s.duckdb"}
+        engine.execute("CREATE SCHEMA system.billing")
+    assert not (tmp_path / "none").exists()
 
 
 # --- the Databricks functions alert SQL uses, run on DuckDB ----------------------------------------------

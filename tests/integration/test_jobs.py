@@ -27,10 +27,10 @@ from lakealerts.errors import EngineError, SetupError, UsageError
 from lakealerts.serve import StandIn
 from lakealerts.sql.identifiers import Namespace
 from lakealerts.store.store import Store
-from lakealerts.store.tables import ALERT_VALIDATION_RESULTS
+from lakealerts.store.tables import ALERT_VALIDATION_RESULTS, ALL_TABLES
 from lakealerts.sync.client import workspace_client
 from tests.builders import make_rule
-from tests.bundle_files import job_parameters, notebook_call, notebook_of
+from tests.bundle_files import WORKSPACE_VALUES, job_parameters, local_copy, notebook_call, notebook_of
 
 pytestmark = pytest.mark.integration
 TOKEN = "jobs-test-token-51c2"
@@ -44,8 +44,18 @@ def run_job(job: str, engine: DuckDBEngine, **services: Any) -> dict[str, Any]:
     function = getattr(jobs, notebook_call(notebook_of(job)).function)
     if "clock" in inspect.signature(function).parameters:
         services = {"clock": lambda: NOW, **services}
-    result: dict[str, Any] = function(engine, **job_parameters(job, "dev"), **services)
+    result: dict[str, Any] = function(engine, **local_parameters(job), **services)
     return result
+
+
+def local_parameters(job: str) -> dict[str, str]:
+    """The job's parameters, with paths into the bundle's synced files (``${workspace.file_path}/…``) pointing
+    at the repository's copy, which is what ``bundle deploy`` uploads there."""
+    files = WORKSPACE_VALUES["workspace.file_path"]
+    return {
+        name: str(local_copy(value)) if value.startswith(files + "/") else value
+        for name, value in job_parameters(job, "dev").items()
+    }
 
 
 @pytest.fixture
@@ -86,15 +96,19 @@ def test_orchestrated_jobs_set_up_validate_and_deploy_the_prebuilt_rules(
     gold: DuckDBEngine, client: WorkspaceClient
 ) -> None:
     tables = run_job("alerting_tables_job", gold)
-    assert tables["status"] == "SUCCEEDED" and len(tables["created_tables"]) == 7
+    assert tables["status"] == "SUCCEEDED" and len(tables["created_tables"]) == len(ALL_TABLES)
+    imported = run_job("alerting_import_job", gold)  # the example files the bundle ships: one of each, disabled
+    assert imported["files"] == ["destinations/example.yaml", "rules/example.yaml"]
+    assert (imported["rules"]["inserted"], imported["destinations"]["inserted"], imported["rejected"]) == (1, 1, [])
     seed = run_job("alerting_seed_job", gold)
     assert seed["inserted"] == 29 and seed["destination"] == "created"
     notifications = run_job("alerting_notifications_job", gold, **remote(client))
-    assert notifications["destinations"] == 1 and notifications["failed"] == 0
+    assert notifications["failed"] == 0
+    assert [d.display_name for d in client.notification_destinations.list()] == ["Default alert e-mail"]
     validation = run_job("alerting_validation_job", gold)
-    assert (validation["checked"], validation["valid"], validation["invalid"]) == (29, 29, 0)
+    assert (validation["checked"], validation["valid"], validation["invalid"]) == (30, 30, 0)
     deploy = run_job("alerting_deploy_job", gold, **remote(client))
-    assert (deploy["create"], deploy["failed"], deploy["success_rate"]) == (29, 0, 1.0)
+    assert (deploy["create"], deploy["failed"], deploy["success_rate"]) == (29, 0, 1.0)  # the example is disabled
     alerts = deployed(client, job_parameters("alerting_deploy_job", "dev")["parent_path"])
     assert len(alerts) == 29
     assert {a.warehouse_id for a in alerts.values()} == {job_parameters("alerting_deploy_job")["warehouse_id"]}
@@ -103,7 +117,7 @@ def test_orchestrated_jobs_set_up_validate_and_deploy_the_prebuilt_rules(
 
 
 def test_tables_job_is_idempotent(engine: DuckDBEngine) -> None:
-    assert len(run_job("alerting_tables_job", engine)["created_tables"]) == 7
+    assert len(run_job("alerting_tables_job", engine)["created_tables"]) == len(ALL_TABLES)
     assert run_job("alerting_tables_job", engine)["created_tables"] == []
 
 
@@ -215,3 +229,72 @@ def test_seed_job_force_restores_and_email_sets_the_default_destination(engine: 
     restored = jobs.seed_rules(engine, "monitoring", "gold", force="true", email="ops@example.com")
     assert (restored["restored"], restored["destination"]) == (1, "updated")
     assert store.get_rule(first.alert_id).rule == first
+
+
+# --- the import of the rule files shipped with the bundle ---------------------------------------------------
+
+
+def shipped(tmp_path: Path, rules: str, destinations: str | None = None) -> dict[str, str]:
+    """Folders ``rules/`` (one file) and ``destinations/`` (one file, or none) like the bundle ships them."""
+    folders = {"rules_dir": tmp_path / "rules", "destinations_dir": tmp_path / "destinations"}
+    for folder in folders.values():
+        folder.mkdir()
+    (folders["rules_dir"] / "team.yaml").write_text(rules, encoding="utf-8")
+    (folders["rules_dir"] / "notes.md").write_text("not a rule file", encoding="utf-8")
+    if destinations is not None:
+        (folders["destinations_dir"] / "team.yml").write_text(destinations, encoding="utf-8")
+    return {name: str(folder) for name, folder in folders.items()}
+
+
+TEAM_RULE = """
+- {alert_id: TEAM-1, alert_name: Team rule, agent_domain: COST, severity: INFO, alert_query_template: SELECT 1 AS x,
+   threshold_column: x, threshold_operator: '>', threshold_value_type: DOUBLE, threshold_value_double: 0,
+   schedule_cron: '0 0 8 * * ?', owner: team@example.com, notification_channels: [team_mail],
+   run_as: 6f1c0a52-0d3e-4c8e-9a57-3b1f2f9c4d10}
+"""
+TEAM_DESTINATION = """
+- {destination_id: team_mail, destination_name: Team mail, destination_type: EMAIL,
+   config_json: {addresses: [team@example.com]}, owner: team@example.com}
+"""
+
+
+def test_import_job_stores_the_shipped_destinations_and_rules_before_validation(
+    engine: DuckDBEngine, tmp_path: Path
+) -> None:
+    run_job("alerting_tables_job", engine)
+    folders = shipped(tmp_path, TEAM_RULE, TEAM_DESTINATION)
+    status = jobs.import_rule_files(engine, "monitoring", "gold", **folders, clock=lambda: NOW)
+    assert status["files"] == ["destinations/team.yml", "rules/team.yaml"]
+    assert (status["rules"]["inserted"], status["destinations"]["inserted"]) == (1, 1)
+    store = Store(engine, NAMESPACE, "tester")
+    assert store.get_rule("TEAM-1").rule.run_as == "6f1c0a52-0d3e-4c8e-9a57-3b1f2f9c4d10"
+    assert [d.destination.destination_id for d in store.load_destinations()] == ["team_mail"]
+    validation = run_job("alerting_validation_job", engine)
+    assert validation["checked"] == 1
+    again = jobs.import_rule_files(engine, "monitoring", "gold", **folders, clock=lambda: NOW)
+    assert (again["rules"]["unchanged"], again["destinations"]["unchanged"]) == (1, 1)
+
+
+def test_import_job_fails_on_a_rejected_document_after_storing_the_valid_ones(
+    engine: DuckDBEngine, tmp_path: Path
+) -> None:
+    run_job("alerting_tables_job", engine)
+    folders = shipped(tmp_path, TEAM_RULE + "- {alert_id: TEAM-2, severity: URGENT}\n", TEAM_DESTINATION)
+    with pytest.raises(jobs.JobFailedError) as failed:
+        jobs.import_rule_files(engine, "monitoring", "gold", **folders, clock=lambda: NOW)
+    status = failed.value.status
+    assert status["status"] == "FAILED" and status["rules"]["rejected"] == 1
+    assert {problem["id"] for problem in status["rejected"]} == {"TEAM-2"}
+    assert "URGENT" in {problem["message"] for problem in status["rejected"] if problem["field"] == "severity"}.pop()
+    assert Store(engine, NAMESPACE, "tester").get_rule("TEAM-1")
+
+
+def test_import_job_skips_an_empty_folder_widget_and_refuses_a_missing_folder(
+    engine: DuckDBEngine, tmp_path: Path
+) -> None:
+    folders = shipped(tmp_path, TEAM_RULE)
+    status = jobs.import_rule_files(engine, "monitoring", "gold", rules_dir="", destinations_dir="")
+    assert status["files"] == [] and status["rules"]["inserted"] == 0
+    with pytest.raises(UsageError, match="widget rules_dir is not a folder"):
+        jobs.import_rule_files(engine, "monitoring", "gold", rules_dir=str(tmp_path / "nope"),
+                               destinations_dir=folders["destinations_dir"])  # fmt: skip

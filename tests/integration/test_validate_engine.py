@@ -23,7 +23,12 @@ def engine(request: pytest.FixtureRequest) -> Iterator[tuple[DuckDBEngine, Names
     catalog = request.param
     with DuckDBEngine.memory(catalog) as engine:
         engine.execute(f"CREATE SCHEMA IF NOT EXISTS `{catalog}`.gold")
-        engine.execute(f"CREATE TABLE `{catalog}`.gold.t (value DOUBLE, name STRING, flag BOOLEAN, n INT, d DATE)")
+        engine.execute(
+            f"CREATE TABLE `{catalog}`.gold.t (value DOUBLE, name STRING, flag BOOLEAN, n INT, d DATE, "
+            "s STRUCT<a: INT>, q DECIMAL(38,18), p DECIMAL(38,18))"
+        )
+        # n = 1: a usage row any cost formula handles; n = 2: a product beyond DECIMAL(38,6) (10^38), on Databricks too.
+        engine.execute(f"INSERT INTO `{catalog}`.gold.t (n, q, p) VALUES (1, 12.5, 0.55), (2, 1e19, 1e19)")
         yield engine, Namespace(catalog, "gold")
 
 
@@ -35,6 +40,8 @@ def test_engine_case(engine: tuple[DuckDBEngine, Namespace], case: dict[str, Any
     assert [f.code for f in result.findings] == ([] if case["expect"] is None else [case["expect"]])
     for finding in result.findings:
         assert finding.message and finding.hint
+        assert case.get("hint", "") in finding.hint
+        assert case.get("message", "") in finding.message
 
 
 def test_engine_message_is_kept(engine: tuple[DuckDBEngine, Namespace]) -> None:

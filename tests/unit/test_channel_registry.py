@@ -139,3 +139,18 @@ def test_header_values_never_carry_control_characters() -> None:
     email = email_message("me@example.com", ["ops@example.com"], message)
     assert email["Subject"] == "hi Bcc: victim@evil.test" and email["Bcc"] is None
     assert email["X-Lakealerts-Alert"] == "A Bcc: x@evil.test" and email["Message-ID"] == "<id-1@lakealerts>"
+
+
+def test_an_smtp_password_never_reaches_an_error() -> None:
+    from datetime import UTC, datetime
+
+    import pytest as _pytest
+
+    from lakealerts.runtime.channels import DeliveryError, DeliverySettings, SmtpSettings, kind_of
+    from lakealerts.runtime.messages import Message
+
+    settings = DeliverySettings(SmtpSettings("smtp://bob:hunter2/x@127.0.0.1:2525"))
+    message = Message("A", "n", "TRIGGERED", "OK", 1, "v >", 0, datetime(2026, 1, 1, tzinfo=UTC), "s", "b", "INFO")
+    with _pytest.raises(DeliveryError) as raised:
+        kind_of(DestinationType.EMAIL).send({"addresses": ["ops@example.com"]}, message, "trigger", settings)
+    assert "hunter2" not in str(raised.value) and "bob" not in str(raised.value)

@@ -28,6 +28,20 @@ def state_of(rows: list[tuple[Any, ...]], columns: tuple[str, ...] = ("value",),
         ([(1,)], {}, "OK"),
         ([(1,)], {"threshold_operator": ">="}, "TRIGGERED"),
         ([(Decimal("1.10"),)], {"threshold_value_double": 1.1, "threshold_operator": "="}, "TRIGGERED"),
+        # DECIMAL values meet a DOUBLE threshold exactly (float(…) would round both to 5000.1 and say equal).
+        ([(Decimal("5000.100000000000000001"),)], {"threshold_value_double": 5000.1}, "TRIGGERED"),
+        ([(Decimal("5000.099999999999999999"),)], {"threshold_value_double": 5000.1, "threshold_operator": "<"},
+         "TRIGGERED"),
+        # SUM over a DECIMAL column is exact (a float sum of these is 0.30000000000000004 > 0.3).
+        ([(Decimal("0.1"),), (Decimal("0.2"),)], {"aggregation_type": "SUM", "threshold_value_double": 0.3,
+                                                  "threshold_operator": "="}, "TRIGGERED"),
+        # AVG over DECIMAL(38,18) as Databricks: sum / count rounded at 18 decimals (1.666666666666666667).
+        ([(Decimal("1.000000000000000000"),), (Decimal("2.000000000000000000"),), (Decimal("2.000000000000000001"),)],
+         {"aggregation_type": "AVG", "threshold_value_double": 1.6666666666666667, "threshold_operator": "<"},
+         "TRIGGERED"),
+        ([(Decimal("1E+20"),), (Decimal("1"),)], {"aggregation_type": "SUM",
+                                                   "threshold_value_double": 100000000000000000000,
+                                                   "threshold_operator": ">"}, "TRIGGERED"),
         ([(None,)], {}, "OK"),  # NULL with a comparison is never true
         ([(None,)], {"threshold_operator": "IS_NULL", "threshold_value_double": None}, "TRIGGERED"),
         ([(3,)], {"threshold_operator": "IS_NOT_NULL", "threshold_value_double": None}, "TRIGGERED"),

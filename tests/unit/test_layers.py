@@ -21,7 +21,8 @@ CORE = (
     "lakealerts.model", "lakealerts.values", "lakealerts.errors", "lakealerts.findings", "lakealerts.quartz",
     "lakealerts.quartz_description", "lakealerts.secrets", "lakealerts.documents", "lakealerts.sql",
     "lakealerts.validate", "lakealerts.sync.planner", "lakealerts.sync.mapping", "lakealerts.sync.policy",
-    "lakealerts.sync.status", "lakealerts.runtime.evaluator", "lakealerts.runtime.state",
+    "lakealerts.sync.status", "lakealerts.sync.diff", "lakealerts.sync.plan_text", "lakealerts.runtime.evaluator",
+    "lakealerts.runtime.state",
     "lakealerts.runtime.schedule", "lakealerts.runtime.messages", "lakealerts.runtime.ports",
     "lakealerts.runtime.replay", "lakealerts.runtime.delivery",
 )  # fmt: skip

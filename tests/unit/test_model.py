@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from lakealerts.documents import parse_destinations, parse_rules
-from lakealerts.model import AlertRule, EmptyResultState, PauseStatus, Severity
+from lakealerts.model import AlertRule, EmptyResultState, PauseStatus, Severity, run_as_identity
 
 pytestmark = pytest.mark.unit
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "rules"
@@ -212,3 +212,51 @@ def test_json_output_is_strict_even_for_nan() -> None:
 
     text = dump_json([{"value": float("nan"), "other": [float("inf"), 1.5]}])
     assert json.loads(text) == [{"value": None, "other": [None, 1.5]}]
+
+
+# --- run_as: who the deployed alert runs as ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "stored", "identity"),
+    [
+        (None, None, None),
+        ("", None, None),
+        ("ops@example.com", "ops@example.com", ("user_name", "ops@example.com")),
+        (" 6F1C0A52-0D3E-4C8E-9A57-3B1F2F9C4D10 ", "6f1c0a52-0d3e-4c8e-9a57-3b1f2f9c4d10",
+         ("service_principal_name", "6f1c0a52-0d3e-4c8e-9a57-3b1f2f9c4d10")),
+    ],
+)  # fmt: skip
+def test_run_as_is_a_user_email_or_a_service_principal_application_id(
+    given: str | None, stored: str | None, identity: tuple[str, str] | None
+) -> None:
+    parsed = parse_rules([rule(run_as=given)])
+    assert parsed.problems == []
+    (alert,) = parsed.valid
+    assert alert.run_as == stored
+    assert (run_as_identity(alert.run_as) if alert.run_as else None) == identity
+
+
+def test_run_as_is_optional_and_absent_by_default() -> None:
+    (alert,) = parse_rules([rule()]).valid
+    assert alert.run_as is None
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("Alerting Service Principal", "neither a user's e-mail address nor a service principal's application id"),
+        ("6f1c0a52-0d3e-4c8e-9a57", "neither a user's e-mail address"),
+        ("ops@example.com\nBcc: x@example.com", "line feed"),
+    ],
+)
+def test_run_as_of_another_shape_is_rejected_naming_rule_field_and_fix(value: str, fragment: str) -> None:
+    field, message, hint = only_problem(rule(run_as=value))
+    assert field == "run_as"
+    assert fragment in message
+    assert hint
+
+
+def test_run_as_hint_says_what_to_give() -> None:
+    _field, _message, hint = only_problem(rule(run_as="alerting-sp"))
+    assert "e-mail" in hint and "application id" in hint

@@ -145,7 +145,10 @@ def test_folder_change_is_delete_plus_create() -> None:
 
 def test_plan_json_and_text_shapes() -> None:
     plan = build_plan([Desired("BASE-1", to_alert(make_rule(), CONTEXT))], [], FOLDER, DeletePolicy.keep)
-    assert plan.to_dict() == {"create": ["BASE-1"], "update": [], "delete": [], "unchanged": [], "skipped": []}
+    assert plan.to_dict() == {
+        "create": ["BASE-1"], "update": [], "delete": [], "unchanged": [], "skipped": [],
+        "destinations": {"create": [], "update": [], "delete": [], "unchanged": []}, "unmanaged": [],
+    }  # fmt: skip
     assert "1 to create" in plan.to_text()
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from lakealerts.model import AlertRule
+from lakealerts.runtime import delivery
 from lakealerts.runtime.channels import Channel
 from lakealerts.runtime.dispatch import Dispatcher
 from lakealerts.runtime.evaluator import evaluate
@@ -135,3 +136,83 @@ class _Frozen:
 
     def load_states(self, alert_ids: Sequence[str]) -> dict[str, Any]:
         return {alert_id: self.stale[alert_id] for alert_id in alert_ids}
+
+
+@dataclass
+class FailingTransport:
+    """Refuses every message."""
+
+    tries: int = 0
+
+    def send(self, channel: Channel, config: Mapping[str, Any], message: Message, event: str) -> None:
+        self.tries += 1
+        raise ConnectionError("refused")
+
+
+def test_claims_back_off_and_expiry_run_on_the_wall_clock_not_the_evaluated_instant() -> None:
+    """`eval --at` a month back must neither expire nor hurry a message: the outbox runs on the wall clock."""
+    wall = [T0]
+    store, transport = MemoryRuntimeStore(), FailingTransport()
+    dispatcher = Dispatcher(transport, {}, clock=lambda: wall[0], sleep=lambda _seconds: None)
+    back = T0 - timedelta(days=30)
+    live = Runtime(SeriesQuery({back: 10.0, back + timedelta(minutes=1): 10.0}), store, Outbox(None), dispatcher,
+                   clock=lambda: wall[0])  # fmt: skip
+    rule = make_rule(notification_channels=["ops@example.com"])
+    live.round([rule], {}, back, back)
+    (entry,) = store.messages.values()
+    assert entry.status == "FAILED" and entry.expires_at == T0 + timedelta(hours=24)
+    assert entry.next_attempt_at == T0 + timedelta(minutes=2)  # 30 s × 2^2 after 3 attempts, from the wall clock
+    wall[0] = T0 + timedelta(minutes=1)
+    live.round([rule], {}, back + timedelta(minutes=1), back + timedelta(minutes=1))
+    assert transport.tries == 3 and next(iter(store.messages.values())).status == "FAILED"  # not due, not expired
+    wall[0] = T0 + timedelta(hours=25)
+    live.round([], {}, back, back)
+    assert next(iter(store.messages.values())).status == "EXPIRED"
+
+
+def test_a_round_s_claim_lasts_as_long_as_it_can_take_to_send_everything() -> None:
+    assert delivery.lease(1) == delivery.GRACE + delivery.SEND_BUDGET
+    many = delivery.lease(200)  # 25 batches of 8, each up to 40 s
+    assert many == delivery.GRACE + delivery.SEND_BUDGET * 25 and many > timedelta(minutes=16)
+
+
+def test_a_secret_reader_that_breaks_fails_that_message_only() -> None:
+    def reader(scope: str, key: str) -> str:
+        raise RuntimeError("dbutils: scope not found")
+
+    sent: list[str] = []
+
+    @dataclass
+    class Recording:
+        def send(self, channel: Channel, config: Mapping[str, Any], message: Message, event: str) -> None:
+            sent.append(channel.name)
+
+    store = MemoryRuntimeStore()
+    dispatcher = Dispatcher(Recording(), {}, clock=lambda: T0, secret_reader=reader, sleep=lambda _s: None)
+    live = Runtime(SeriesQuery({T0: 10.0}), store, Outbox(None), dispatcher)
+    destinations = make_destinations({"destination_id": "hook", "destination_type": "WEBHOOK",
+                                      "config_json": {"url": "{{secrets/ops/hook}}"}})  # fmt: skip
+    (run,) = live.round([make_rule(notification_channels=["hook", "ops@example.com"])], destinations, T0, T0)
+    assert {d.channel: d.status for d in run.deliveries} == {"hook": "FAILED", "ops@example.com": "SENT"}
+    assert sent == ["ops@example.com"]
+
+
+def test_a_message_whose_destination_is_gone_backs_off_like_any_failure() -> None:
+    store = MemoryRuntimeStore()
+    dispatcher = Dispatcher(FailingTransport(), {}, clock=lambda: T0, sleep=lambda _s: None)
+    hook = make_destinations({"destination_id": "hook", "destination_type": "WEBHOOK",
+                              "config_json": {"url": "https://hooks.example/x"}})  # fmt: skip
+    Runtime(SeriesQuery({T0: 10.0}), store, Outbox(None), dispatcher).round(
+        [make_rule(notification_channels=["hook"])], hook, T0, T0)  # fmt: skip
+    (entry,) = store.messages.values()
+    (again,) = dispatcher.dispatch([entry], {})  # the destination was deleted since
+    assert again.attempts == entry.attempts + 1 and "not an enabled destination" in (again.last_error or "")
+    assert again.next_attempt_at == T0 + delivery.backoff(again.attempts)
+
+
+def test_sql_nested_too_deeply_is_a_finding_and_an_error_never_a_crash() -> None:
+    from lakealerts.sql.readonly import parse_query
+
+    nested = "SELECT " + "(" * 600 + "1" + ")" * 600 + " AS value"
+    _, findings = parse_query(nested)
+    assert [f.code for f in findings] == ["SQL_PARSE_ERROR"] and "nested too deeply" in findings[0].message

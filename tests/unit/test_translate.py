@@ -9,12 +9,14 @@ from __future__ import annotations
 import pytest
 
 from lakealerts.errors import EngineError
+from lakealerts.sql.decimals import ColumnTypes, DecimalType, avg_type, literal_type, result_type, sum_type
 from lakealerts.sql.translate import (
     RESERVED_CATALOGS,
     catalog_aliases,
     duckdb_catalog_name,
     to_duckdb,
     translate,
+    typed_tables,
 )
 
 pytestmark = pytest.mark.unit
@@ -155,3 +157,79 @@ def test_delta_table_properties_and_comments_are_dropped_quietly(caplog: pytest.
 def test_two_argument_datediff_keeps_day_boundaries() -> None:
     # datediff(end, start) counts calendar days on Databricks, which DATE_DIFF('DAY', ..) also does.
     assert "DATE_DIFF('DAY', a, b)" in to_duckdb("SELECT datediff(b, a) FROM t", {})
+
+
+# --- Databricks' decimal types (DESIGN §10.3; values on a real DuckDB: tests/integration/test_decimals.py) --------
+
+_COLUMNS = (("q", "DECIMAL(38,18)"), ("p", "DECIMAL(38,18)"), ("n", "INTEGER"))
+_USAGE = ColumnTypes("lakealerts_system", "main", ((("lakealerts_system", "billing", "usage"), _COLUMNS),))
+
+
+@pytest.mark.parametrize(
+    ("operator", "left", "right", "expected"),
+    [  # Spark's decimalArithmeticOperations.sql.out and the formulas of DESIGN §10.3
+        ("+", (38, 18), (38, 18), (38, 17)),
+        ("*", (38, 18), (38, 18), (38, 6)),
+        ("/", (38, 18), (38, 18), (38, 6)),
+        ("*", (38, 18), (2, 0), (38, 15)),
+        ("/", (38, 18), (2, 0), (38, 18)),
+        ("*", (3, 1), (3, 1), (7, 2)),
+        ("*", (20, 18), (19, 18), (38, 34)),
+        ("/", (26, 12), (15, 15), (38, 9)),
+        ("+", (10, 2), (10, 0), (13, 2)),
+    ],
+)
+def test_result_types_follow_spark(
+    operator: str, left: tuple[int, int], right: tuple[int, int], expected: tuple[int, int]
+) -> None:
+    assert result_type(operator, DecimalType(*left), DecimalType(*right)) == DecimalType(*expected)
+
+
+def test_sum_and_avg_types_and_literals() -> None:
+    assert sum_type(DecimalType(38, 18)) == DecimalType(38, 18) and sum_type(DecimalType(10, 2)) == DecimalType(20, 2)
+    assert avg_type(DecimalType(38, 18)) == DecimalType(38, 22) and avg_type(DecimalType(10, 2)) == DecimalType(14, 6)
+    assert [literal_type(t) for t in ("2", "0.001", "1.50", "100.0", "1e3")] == [
+        DecimalType(1, 0), DecimalType(3, 3), DecimalType(3, 2), DecimalType(4, 1), None,
+    ]  # fmt: skip
+
+
+def test_types_are_only_asked_for_arithmetic_and_change_the_translation() -> None:
+    sql = "SELECT SUM(u.q * u.p) AS cost, SUM(u.n) AS n FROM system.billing.usage AS u"
+    aliases = {"system": "lakealerts_system"}
+    assert typed_tables("SELECT q FROM system.billing.usage", aliases) is None
+    assert typed_tables(sql, aliases) == (("lakealerts_system", "billing", "usage"),)
+    untyped, typed = translate(sql, aliases), translate(sql, aliases, _USAGE)
+    assert untyped.decimal_operations == () and "DECIMAL(38, 6)" not in untyped.sql
+    assert typed.decimal_operations == (("u.q * u.p", "DECIMAL(38,6)"), ("SUM(u.q * u.p)", "DECIMAL(38,6)"))
+    assert "SUM(u.n)" in typed.sql  # an INTEGER sum is DuckDB's own
+
+
+def test_a_bare_decimal_is_decimal_10_0_and_ddl_is_flagged() -> None:
+    assert to_duckdb("SELECT CAST(x AS DECIMAL) FROM t", {}) == "SELECT CAST(x AS DECIMAL(10, 0)) FROM t"
+    assert translate("CREATE TABLE t (a INT)", {}).changes_tables
+    assert not translate("SELECT 1", {}).changes_tables
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [  # sqlglot would type these as one branch; Spark takes the wider type: rather than guess, DuckDB's own
+        "SELECT SUM(x * 2) AS v FROM (SELECT q AS x FROM system.billing.usage UNION ALL "
+        "SELECT CAST(n AS DECIMAL(10,2)) AS x FROM system.billing.usage)",
+        "SELECT SUM(ROUND(q, 2) * 2) AS v FROM system.billing.usage",  # Spark's ROUND has its own type rule
+    ],
+)
+def test_decimal_types_sqlglot_would_guess_are_left_to_duckdb(sql: str) -> None:
+    assert translate(sql, {"system": "lakealerts_system"}, _USAGE).decimal_operations == ()
+
+
+def test_a_choice_of_branches_takes_sparks_wider_type() -> None:
+    sql = (
+        "SELECT SUM(COALESCE(u.q, 0) * u.p) AS cost, SUM(CASE WHEN u.n > 0 THEN CAST(u.n AS DECIMAL(10,2)) END) AS s "
+        "FROM system.billing.usage AS u"
+    )
+    ops = translate(sql, {"system": "lakealerts_system"}, _USAGE).decimal_operations
+    assert sorted(ops) == [
+        ("COALESCE(u.q, 0) * u.p", "DECIMAL(38,6)"),  # COALESCE(DECIMAL(38,18), INT) is DECIMAL(38,18)
+        ("SUM(CASE WHEN u.n > 0 THEN CAST(u.n AS DECIMAL(10, 2)) END)", "DECIMAL(20,2)"),
+        ("SUM(COALESCE(u.q, 0) * u.p)", "DECIMAL(38,6)"),
+    ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -83,15 +83,19 @@ class AppContext:
         return self.settings.namespace
 
     @contextmanager
-    def store(self, *, require_tables: bool = True, read_only: bool = False) -> Iterator[Store]:
+    def store(
+        self, *, require_tables: bool = True, read_only: bool = False, write_catalogs: Collection[str] = ()
+    ) -> Iterator[Store]:
         """The tables, open for one operation only (DuckDB allows one writing process per file).
 
         ``read_only`` sessions share the file with other readers (``rules list`` beside ``serve``'s queries).
+        The other catalogs under ``<home>/catalogs`` are attached read-only; ``write_catalogs`` names those
+        this session writes (created when missing).
         With ``require_tables`` a namespace without tables is a clear error that says to run ``init``.
         Sessions of one process take turns: DuckDB attaches a file once per process at a time.
         """
         namespace = self.namespace
-        with _SESSION_TURN, self._open_engine(read_only) as engine, _running(engine):
+        with _SESSION_TURN, self._open_engine(read_only, write_catalogs) as engine, _running(engine):
             store = Store(engine, namespace, self.user or _engine_user(engine) or current_user())
             if require_tables and engine.table_columns(namespace.catalog, namespace.schema,
                                                        ALERT_CONFIGURATIONS.name) is None:  # fmt: skip
@@ -107,7 +111,7 @@ class AppContext:
         client = self.client or workspace_client(remote.host, remote.profile, remote.timeout, env=self.env)
         return RemoteWorkspace(client)
 
-    def _open_engine(self, read_only: bool) -> AbstractContextManager[Engine]:
+    def _open_engine(self, read_only: bool, write_catalogs: Collection[str] = ()) -> AbstractContextManager[Engine]:
         if self.engine is not None:
             return self.engine()
         from lakealerts.engines.duckdb import DuckDBEngine
@@ -115,7 +119,13 @@ class AppContext:
         path = self.settings.store_path
         if read_only and not path.exists():  # nothing to read yet: let a writer create it (and say "init")
             read_only = False
-        return DuckDBEngine.open(path, self.namespace.catalog, read_only=read_only)
+        return DuckDBEngine.open(
+            path,
+            self.namespace.catalog,
+            read_only=read_only,
+            catalogs_dir=self.settings.catalogs_dir,
+            write_catalogs=write_catalogs,
+        )
 
     def _where(self) -> str:
         return "" if self.engine is not None else f" under {self.settings.home}"

@@ -8,6 +8,7 @@ with the store closed (DESIGN §10.1).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,21 +33,30 @@ from lakealerts.store.tables import ALERT_EVALUATIONS, ALERT_NOTIFICATION_OUTBOX
 # history --json keeps the columns it always showed; `outbox list` shows the delivery record in full.
 _HISTORY_NOTIFICATION_COLUMNS = ("id", "alert_id", "channel", "type", "status", "attempts", "last_error",
                                  "created_at", "sent_at")  # fmt: skip
+_HISTORY_EVALUATION_COLUMNS = ("alert_id", "evaluated_at", "state", "value", "error", "duration_ms", "notified")
 
 
 @dataclass(frozen=True)
 class StoreQuery:
-    """The query port on the store: one read-only session per round, each rule bounded by the timeout."""
+    """The query port on the store: read-only sessions, each rule bounded by the timeout.
+
+    A session is given up after ``hold_seconds`` and the next rule opens a new one, so a writer (another
+    process's ``rules import``, this process's next round) waits at most that plus one query's timeout.
+    """
 
     ctx: AppContext
+    hold_seconds: float = 1.0
 
     def __call__(self, rules: Sequence[AlertRule], at: datetime | None) -> list[Outcome]:
         """Run and evaluate ``rules`` (none: no session at all)."""
-        if not rules:
-            return []
-        with self.ctx.store(read_only=True) as store:
-            query = EngineQuery(store.engine, store.namespace, self.ctx.query_timeout, cancelled=stopping)
-            return query(rules, at)
+        outcomes: list[Outcome] = []
+        while len(outcomes) < len(rules):
+            with self.ctx.store(read_only=True) as store:
+                query = EngineQuery(store.engine, store.namespace, self.ctx.query_timeout, cancelled=stopping)
+                opened = time.monotonic()
+                while len(outcomes) < len(rules) and time.monotonic() - opened < self.hold_seconds:
+                    outcomes.append(query.one(rules[len(outcomes)], at))
+        return outcomes
 
 
 def runtime_over(ctx: AppContext, *, notify: bool) -> Runtime:
@@ -54,15 +64,22 @@ def runtime_over(ctx: AppContext, *, notify: bool) -> Runtime:
     through the channels configured by the environment (or the context's transport)."""
     records = StoreRuntime(ctx.store, lambda: ctx.store(read_only=True))
     if not notify:
-        return Runtime(StoreQuery(ctx), records)
-    return Runtime(StoreQuery(ctx), records, Outbox(ctx.settings.outbox_dir, SmtpSettings.from_env(ctx.env).sender),
-                   dispatcher(ctx))  # fmt: skip
+        return Runtime(StoreQuery(ctx), records, clock=ctx.clock)
+    outbox = Outbox(ctx.settings.outbox_dir, SmtpSettings.from_env(ctx.env).sender)
+    return Runtime(StoreQuery(ctx), records, outbox, dispatcher(ctx), clock=ctx.clock)
+
+
+def migrate(ctx: AppContext) -> None:
+    """Bring an older store's tables up to date (``init``, idempotent) before a use case writes to them: a
+    read-only session cannot, and the outbox of an older version lacks the delivery columns."""
+    with ctx.store() as store:
+        store.init()
 
 
 def dispatcher(ctx: AppContext) -> Dispatcher:
     """Sends messages: the context's transport, or the real channels configured from ``ctx.env``."""
     transport = ctx.transport or RegistryTransport(DeliverySettings.from_env(ctx.env))
-    return Dispatcher(transport, ctx.env, ctx.clock, ctx.secret_reader)
+    return Dispatcher(transport, ctx.env, ctx.clock, ctx.secret_reader, cancelled=stopping)
 
 
 @dataclass(frozen=True)
@@ -99,6 +116,8 @@ def evaluate(
     messages of earlier rounds that are due again are sent too.
     """
     problems: list[Finding] = []
+    if notify:
+        migrate(ctx)
     with ctx.store(read_only=True) as store:
         stored = store.load_rules(alert_ids or None, problems=problems)
         destinations = store.destinations_by_id(problems=[])
@@ -140,7 +159,7 @@ def history(ctx: AppContext, alert_id: str | None = None, limit: int = 50) -> Hi
     with ctx.store(read_only=True) as store:
         if alert_id:
             store.get_rule(alert_id)
-        evaluations = _recent(store, ALERT_EVALUATIONS, ALERT_EVALUATIONS.column_names, "evaluated_at", alert_id,
+        evaluations = _recent(store, ALERT_EVALUATIONS, _HISTORY_EVALUATION_COLUMNS, "evaluated_at", alert_id,
                               limit)  # fmt: skip
         notifications = _recent(store, ALERT_NOTIFICATION_OUTBOX, _HISTORY_NOTIFICATION_COLUMNS, "created_at",
                                 alert_id, limit)  # fmt: skip

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lakealerts.app.context import AppContext
-from lakealerts.app.evaluate import dispatcher
+from lakealerts.app.evaluate import dispatcher, migrate
 from lakealerts.errors import NotFoundError, UsageError
 from lakealerts.runtime.ports import Delivery, DeliveryStatus, OutboxEntry
 from lakealerts.store.runtime import StoreRuntime
@@ -27,6 +27,7 @@ class OutboxList:
 def list_outbox(ctx: AppContext, status: str | None = None, limit: int = 1000) -> OutboxList:
     """The delivery record (of one ``status``: PENDING, SENT, FAILED, EXPIRED or SKIPPED)."""
     chosen = _status(status)
+    migrate(ctx)
     return OutboxList(_records(ctx).outbox(chosen, limit))
 
 
@@ -51,6 +52,7 @@ def retry(ctx: AppContext, message_ids: Sequence[str] | None) -> RetryResult:
 
     NotFoundError names an id that is not in the outbox, or not PENDING/FAILED (with its status).
     """
+    migrate(ctx)
     records = _records(ctx)
     if message_ids is not None:
         _check_retriable(records, message_ids)
@@ -58,7 +60,7 @@ def retry(ctx: AppContext, message_ids: Sequence[str] | None) -> RetryResult:
         destinations = store.destinations_by_id(problems=[])
     now = ctx.now()
     claimed = records.claim(message_ids, now)
-    sent = dispatcher(ctx).dispatch(claimed, destinations, now)
+    sent = dispatcher(ctx).dispatch(claimed, destinations)
     records.finish(sent)
     return RetryResult(sent)
 

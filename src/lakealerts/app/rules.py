@@ -13,6 +13,7 @@ from lakealerts import quartz
 from lakealerts.app.context import AppContext
 from lakealerts.app.files import dump_json, dump_yaml, read_documents
 from lakealerts.documents import parse_rules
+from lakealerts.errors import NotFoundError
 from lakealerts.findings import Finding
 from lakealerts.model import StoredRule
 from lakealerts.store.store import UpsertCounts
@@ -27,6 +28,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     rejected: list[Finding] = field(default_factory=list)
+    pruned: list[str] | None = None  # with --prune: the stored rules the files no longer hold (deleted)
+    dry_run: bool = False
 
     @property
     def rejected_documents(self) -> int:
@@ -42,6 +45,7 @@ class ImportReport:
             "unchanged": self.unchanged,
             "rejected": [problem.to_problem_dict() for problem in self.rejected],
             "rejected_count": self.rejected_documents,
+            **({"pruned": self.pruned, "dry_run": self.dry_run} if self.pruned is not None else {}),
         }
 
     def add(self, ids: list[str], counts: UpsertCounts) -> None:
@@ -57,15 +61,50 @@ def read_all(paths: Sequence[Path]) -> list[Any]:
     return [document for path in paths for document in read_documents(path)]
 
 
-def import_rules(ctx: AppContext, paths: Sequence[Path]) -> ImportReport:
+def import_rules(ctx: AppContext, paths: Sequence[Path], *, prune: bool = False, dry_run: bool = False) -> ImportReport:
     """Create the tables if needed, read every file (UsageError if one is unreadable: nothing is stored), then
-    store the valid rules of all of them."""
+    store the valid rules of all of them.
+
+    With ``prune`` the files are the source of truth (DESIGN §10.2): stored rules whose id no document holds
+    (valid or rejected) are deleted, and the next sync retires their alerts. ``dry_run`` writes nothing.
+    """
     with ctx.store(require_tables=False) as store:
-        store.init()
-        parsed = parse_rules(read_all(paths))
-        report = ImportReport(rejected=parsed.problems)
-        report.add([rule.alert_id for rule in parsed.valid], store.upsert_rules(parsed.valid, ctx.now()))
+        store.init()  # also for a dry run: an empty store has tables to compare with
+        documents = read_all(paths)
+        parsed = parse_rules(documents)
+        report = ImportReport(rejected=parsed.problems, dry_run=dry_run)
+        counts = store.upsert_rules(parsed.valid, ctx.now(), dry_run=dry_run)
+        report.add([rule.alert_id for rule in parsed.valid], counts)
+        if prune:
+            named = {str(d.get("alert_id")) for d in documents if isinstance(d, dict) and d.get("alert_id")}
+            report.pruned = [alert_id for alert_id in store.rule_ids() if alert_id not in named]
+            if not dry_run:
+                store.delete_rules(report.pruned)
     return report
+
+
+@dataclass(frozen=True)
+class DeleteResult:
+    """The rules deleted on purpose."""
+
+    deleted: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """``rules delete --json``."""
+        return {"deleted": self.deleted}
+
+
+def delete_rules(ctx: AppContext, alert_ids: Sequence[str]) -> DeleteResult:
+    """Delete the named rules (NotFoundError names an unknown id; nothing is deleted then). Their alerts stay
+    recorded as this store's, so the next sync deletes them per ``--delete-policy`` (keep: listed as skipped)."""
+    with ctx.store() as store:
+        known = set(store.rule_ids())
+        missing = [alert_id for alert_id in alert_ids if alert_id not in known]
+        if missing:
+            raise NotFoundError(f"no rule {missing[0]!r} in the store", hint="see `lakealerts rules list`")
+        wanted = list(dict.fromkeys(alert_ids))
+        store.delete_rules(wanted)
+    return DeleteResult(wanted)
 
 
 @dataclass(frozen=True)
@@ -141,9 +180,11 @@ class RuleExport:
     problems: list[Finding]
 
 
-def export_rules(ctx: AppContext, format_: ExportFormat, warehouse_id: str = "${var.warehouse_id}") -> RuleExport:
+def export_rules(
+    ctx: AppContext, format_: ExportFormat, warehouse_id: str = "${var.warehouse_id}", run_as: str | None = None
+) -> RuleExport:
     """The stored rules as a file ``rules import`` reads back (user columns only), or as a bundle's
-    ``resources.alerts`` (enabled, valid rules only)."""
+    ``resources.alerts`` (enabled, valid rules only; ``run_as`` for the alerts whose rule names none)."""
     problems: list[Finding] = []
     with ctx.store() as store:
         stored = store.load_rules(problems=problems)
@@ -151,7 +192,7 @@ def export_rules(ctx: AppContext, format_: ExportFormat, warehouse_id: str = "${
     if format_ is ExportFormat.bundle:
         from lakealerts.bundle.export import export_bundle  # imports the SDK: only for this format
 
-        bundle = export_bundle(stored, destinations, ctx.namespace, warehouse_id)
+        bundle = export_bundle(stored, destinations, ctx.namespace, warehouse_id, run_as)
         return RuleExport(bundle.to_yaml(), bundle.alert_count, list(bundle.skipped), problems)
     documents = [s.rule.model_dump(mode="json") for s in stored]
     text = dump_yaml(documents) if format_ is ExportFormat.yaml else dump_json(documents) + "\n"

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from lakealerts import catalog
+from lakealerts import catalog, systables
 from lakealerts.app.context import AppContext
 from lakealerts.catalog.seeding import SeedReport, seed_catalog
 from lakealerts.demo.generator import DemoReport, generate
 from lakealerts.demo.model import DemoPlan
+from lakealerts.errors import SetupError
 from lakealerts.store.store import InitReport
+from lakealerts.systables import SystemPlan, SystemReport
 
 DEFAULT_DEMO_ROWS = 100_000
 
@@ -88,3 +90,32 @@ def demo_data(ctx: AppContext, rows: int = DEFAULT_DEMO_ROWS, as_of: date | None
     with ctx.store(require_tables=False) as store:
         report = generate(store.engine, ctx.namespace, plan, progress=ctx.progress)
     return DemoResult(report, round(time.perf_counter() - started, 2))
+
+
+@dataclass(frozen=True)
+class SystemDemoResult:
+    """The system tables written (with their incidents) and how long it took."""
+
+    report: SystemReport
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """``demo-data --system --json``."""
+        return {**self.report.to_dict(), "seconds": self.seconds}
+
+
+def demo_system_tables(
+    ctx: AppContext, days: int = systables.DEFAULT_DAYS, as_of: date | None = None
+) -> SystemDemoResult:
+    """Databricks system tables under the catalog ``system`` of the local store, deterministic in
+    (as_of, days); as_of defaults to today. Replaces them whole; the gold layer is left alone."""
+    if ctx.engine is not None:
+        raise SetupError(
+            "demo-data --system fills the system catalog of the local DuckDB store only",
+            hint="on a workspace the system tables are Databricks' own: read them, never write them",
+        )
+    plan = SystemPlan(as_of or ctx.now().date(), days)
+    started = time.perf_counter()
+    with ctx.store(require_tables=False, write_catalogs=(systables.SYSTEM_CATALOG,)) as store:
+        report = systables.generate(store.engine, plan, progress=ctx.progress)
+    return SystemDemoResult(report, round(time.perf_counter() - started, 2))

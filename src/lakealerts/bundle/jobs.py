@@ -7,9 +7,9 @@ the notebook's widgets give them — text — and runs the application's use cas
 :class:`UsageError` naming the widget. Each returns a small status dict that the notebook hands to
 ``dbutils.notebook.exit``.
 
-A job fails only on environment errors (raised as they are) or when a success rate falls below its threshold
-(:class:`JobFailedError`). Invalid rules are findings: the validation job records them and succeeds; the
-deploy job skips them.
+A job fails only on environment errors (raised as they are), when a success rate falls below its threshold, or
+when a file shipped with the bundle holds a document the import rejects (:class:`JobFailedError`). Invalid rules
+are findings: the validation job records them and succeeds; the deploy job skips them.
 """
 
 from __future__ import annotations
@@ -17,10 +17,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lakealerts.app import setup
 from lakealerts.app.context import AppContext, Clock, RemoteOptions, utc_now
+from lakealerts.app.destinations import import_destinations
+from lakealerts.app.rules import ImportReport, import_rules
 from lakealerts.app.sync import sync_alerts, sync_destinations_only
 from lakealerts.app.validate import validate_store
 from lakealerts.catalog.seeding import default_destination
@@ -39,6 +42,8 @@ _TRUE = frozenset({"true", "t", "yes", "y", "1", "on"})
 _FALSE = frozenset({"false", "f", "no", "n", "0", "off", ""})
 _WAREHOUSE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _LISTED = 20  # ids listed in a status; the tables hold the rest
+#: The files a shipped folder contributes (``rules/*.yaml`` …), imported in name order.
+RULE_FILE_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 class JobFailedError(LakeAlertsError):
@@ -83,6 +88,43 @@ def seed_rules(
         unchanged=len(report.unchanged),
         destination=report.destination,
     )
+
+
+def import_rule_files(
+    engine: Engine,
+    catalog: str,
+    gold_schema: str,
+    rules_dir: str = "",
+    destinations_dir: str = "",
+    *,
+    user: str | None = None,
+    clock: Clock = utc_now,
+) -> dict[str, Any]:
+    """``alerting_import_job``: upsert the destination files, then the rule files shipped with the bundle.
+
+    Each folder's ``*.yaml``, ``*.yml`` and ``*.json`` files are imported in name order by the app's use cases,
+    exactly as ``lakealerts destinations import`` and ``lakealerts rules import`` do: all files of a folder are
+    read before any of them is stored (an unreadable one is a UsageError), destinations first so that the rules'
+    channels name stored destinations. An empty widget skips that folder; a folder that does not exist is a
+    UsageError naming the widget. A rejected document fails the job (:class:`JobFailedError`, after the valid
+    ones are stored, like the CLI's exit 1), so a mistyped key never goes unnoticed in a deploy.
+    """
+    folders = {"destinations_dir": parse_folder(destinations_dir, "destinations_dir"),
+               "rules_dir": parse_folder(rules_dir, "rules_dir")}  # fmt: skip
+    files = {widget: shipped_files(folder) for widget, folder in folders.items()}
+    ctx = _context(engine, catalog, gold_schema, user=user, clock=clock)
+    reports = {
+        "destinations": import_destinations(ctx, files["destinations_dir"]) if files["destinations_dir"] else None,
+        "rules": import_rules(ctx, files["rules_dir"]) if files["rules_dir"] else None,
+    }
+    counts = {what: _import_counts(report) for what, report in reports.items()}
+    rejected = [problem.to_problem_dict() for report in reports.values() if report for problem in report.rejected]
+    shipped = [f"{path.parent.name}/{path.name}" for paths in files.values() for path in paths]
+    status = _status("import", ctx, files=shipped[:_LISTED], **counts, rejected=rejected[:_LISTED])
+    if rejected:
+        failed = {**status, "status": "FAILED"}
+        raise JobFailedError(f"import: {len(rejected)} problems in the shipped files: {failed}", failed)
+    return status
 
 
 def validate_rules_job(
@@ -231,6 +273,28 @@ def parse_parent_path(value: str) -> str:
     return text
 
 
+def parse_folder(value: str, widget: str) -> Path | None:
+    """A folder of shipped files (``${workspace.file_path}/rules``), or None when the widget is empty."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    folder = Path(text)
+    if not folder.is_dir():
+        raise UsageError(
+            f"widget {widget} is not a folder: {text!r}",
+            hint=f"ship the folder with the bundle (it is synced to ${{workspace.file_path}}), or set {widget} "
+            "to an empty value to import nothing from it",
+        )
+    return folder
+
+
+def shipped_files(folder: Path | None) -> list[Path]:
+    """The rule or destination files of ``folder`` (``*.yaml``, ``*.yml``, ``*.json``), in name order."""
+    if folder is None:
+        return []
+    return sorted(path for path in folder.iterdir() if path.is_file() and path.suffix.lower() in RULE_FILE_SUFFIXES)
+
+
 # --- helpers -----------------------------------------------------------------------------------------------
 
 
@@ -251,6 +315,14 @@ def _with_tables(ctx: AppContext) -> AppContext:
     with ctx.store():
         pass
     return ctx
+
+
+def _import_counts(report: ImportReport | None) -> dict[str, int]:
+    """An import's counts for a job status (zeros when the folder was skipped or empty)."""
+    if report is None:
+        return {"inserted": 0, "updated": 0, "unchanged": 0, "rejected": 0}
+    return {"inserted": report.inserted, "updated": report.updated, "unchanged": report.unchanged,
+            "rejected": report.rejected_documents}  # fmt: skip
 
 
 def _status(job: str, ctx: AppContext, **details: Any) -> dict[str, Any]:

@@ -5,6 +5,7 @@ Exit codes (DESIGN §7): 0 ok; 1 findings (rejected rules, invalid rules, …); 
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -12,10 +13,11 @@ from typing import Annotated
 import typer
 
 from lakealerts.app.context import AppContext
-from lakealerts.app.settings import DEFAULT_CATALOG, DEFAULT_HOME, DEFAULT_SCHEMA, Settings
+from lakealerts.app.settings import DEFAULT_CATALOG, DEFAULT_HOME, DEFAULT_SCHEMA, Settings, template_variables
 from lakealerts.app.setup import init_tables
 from lakealerts.cli import output
 from lakealerts.cli.catalog import demo_data, seed
+from lakealerts.cli.data import data_app
 from lakealerts.cli.destinations import destinations_app
 from lakealerts.cli.outbox import outbox_app
 from lakealerts.cli.quickstart import quickstart
@@ -40,6 +42,7 @@ app = typer.Typer(
 app.add_typer(rules_app, name="rules")
 app.add_typer(destinations_app, name="destinations")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(data_app, name="data")
 app.command()(quickstart)
 app.command("seed")(seed)
 app.command("demo-data")(demo_data)
@@ -66,9 +69,19 @@ def main_options(
         str,
         typer.Option(envvar="LAKEALERTS_SCHEMA", help="Schema of the tables; also ${gold_schema} in rule SQL."),
     ] = DEFAULT_SCHEMA,
+    var: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--var",
+            metavar="NAME=VALUE",
+            help="Render ${NAME} in rule SQL (repeatable; env LAKEALERTS_VAR_<NAME>): an identifier, a number, "
+            "a 'quoted string', TRUE, FALSE or NULL.",
+        ),
+    ] = None,
 ) -> None:
     """Global options go before the command, e.g. `lakealerts --home /tmp/la rules list`."""
-    settings = Settings(home=home, catalog=catalog, schema=schema)
+    variables = template_variables(var or [], os.environ)
+    settings = Settings(home=home, catalog=catalog, schema=schema, variables=variables)
     settings.namespace  # noqa: B018 - validates catalog and schema before any command runs
     ctx.obj = AppContext(settings=settings, progress=output.info)
 

@@ -14,6 +14,8 @@ from lakealerts.catalog.seeding import DEFAULT_EMAIL
 from lakealerts.cli import output
 from lakealerts.cli.common import JsonFlag
 from lakealerts.demo.model import MIN_ROWS
+from lakealerts.errors import UsageError
+from lakealerts.systables import DEFAULT_DAYS, MAX_DAYS, MIN_DAYS
 
 
 def seed(
@@ -53,12 +55,26 @@ def seed(
 def demo_data(
     ctx: typer.Context,
     rows: Annotated[
-        int,
-        typer.Option("--rows", min=MIN_ROWS, help="Event rows in all, split over billing, audit and queries."),
-    ] = DEFAULT_DEMO_ROWS,
+        int | None,
+        typer.Option(
+            "--rows",
+            min=MIN_ROWS,
+            help=f"Event rows in all, split over billing, audit and queries (default {DEFAULT_DEMO_ROWS:,}).",
+        ),
+    ] = None,
     as_of: Annotated[
         datetime | None,
         typer.Option("--as-of", formats=["%Y-%m-%d"], help="The day the anomalies happen (default: today, UTC)."),
+    ] = None,
+    system: Annotated[
+        bool,
+        typer.Option("--system", help="Write the Databricks system tables (catalog system) instead of the gold layer."),
+    ] = False,
+    days: Annotated[
+        int | None,
+        typer.Option(
+            "--days", min=MIN_DAYS, max=MAX_DAYS, help=f"With --system: days of activity (default {DEFAULT_DAYS})."
+        ),
     ] = None,
     json_output: JsonFlag = False,
 ) -> None:
@@ -68,12 +84,40 @@ def demo_data(
     and table quality metrics: 35 days ending with --as-of, replaced whole on every run.
     The same --rows and --as-of give the same tables.
     Anomalies on the as-of day make a documented subset of the pre-built rules fire (docs/catalog.md).
+
+    --system writes the Databricks system tables themselves instead (system.billing.usage, system.access.audit,
+    system.lakeflow.*, system.query.history, system.compute.*), with their documented columns, --days days
+    ending with --as-of, and documented incidents (docs/systables.md); rule SQL reads them as on a workspace.
     """
-    result = setup.demo_data(ctx.obj, rows, as_of.date() if as_of else None)
+    if system:
+        if rows is not None:
+            raise UsageError("--rows applies to the gold layer, not to --system", hint="use --days with --system")
+        _system_tables(ctx, DEFAULT_DAYS if days is None else days, as_of, json_output)
+        return
+    if days is not None:
+        raise UsageError("--days applies to --system only", hint="use --rows for the gold layer, or add --system")
+    result = setup.demo_data(ctx.obj, DEFAULT_DEMO_ROWS if rows is None else rows, as_of.date() if as_of else None)
     if json_output:
         output.emit_json(result.to_dict())
         return
     _print_demo(result)
+
+
+def _system_tables(ctx: typer.Context, days: int, as_of: datetime | None, json_output: bool) -> None:
+    result = setup.demo_system_tables(ctx.obj, days, as_of.date() if as_of else None)
+    if json_output:
+        output.emit_json(result.to_dict())
+        return
+    report = result.report
+    output.table(
+        f"Databricks system tables, {report.plan.days} days to {report.as_of.isoformat()}",
+        ("table", "rows"),
+        [(name, f"{count:,}") for name, count in report.table_rows.items()],
+    )
+    output.info(f"generated {report.total_rows:,} rows in {result.seconds:.2f} s")
+    output.info("incidents (docs/systables.md):")
+    for incident in report.incidents():
+        output.info(f"  {incident['date']} {incident['time']:>11}  {incident['table']}: {incident['what']}")
 
 
 def _print_demo(result: setup.DemoResult) -> None:

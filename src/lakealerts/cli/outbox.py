@@ -48,9 +48,11 @@ def retry_command(
     result = use.retry(ctx.obj, None if retry_all else message_ids)
     if json_output:
         output.emit_json(result.to_dict())
-    else:
+    elif result.deliveries:
         output.table(None, _COLUMNS, [_row(d.to_dict()) for d in result.deliveries])
         output.info(f"{len(result.deliveries)} messages sent again, {len(result.failed)} failed")
+    else:
+        output.info("nothing to send again: no PENDING or FAILED message")
     if result.failed:
         raise typer.Exit(1)
 

@@ -34,6 +34,17 @@ def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any
     stdout.print(view)
 
 
+_PLAN_STYLES = (("  + ", "green"), ("  ~ drift", "magenta"), ("  ~ ", "yellow"), ("  - ", "red"), ("  ! ", "cyan"),
+                ("      +", "green"), ("      -", "red"))  # fmt: skip
+
+
+def plan(text: str) -> None:
+    """A plan on stdout, coloured like terraform's on a terminal (rich drops the colours when piped)."""
+    for line in text.splitlines():
+        style = next((style for prefix, style in _PLAN_STYLES if line.startswith(prefix)), None)
+        stdout.print(line, style=style, highlight=False, markup=False)
+
+
 def info(message: str) -> None:
     """Progress and summaries for people, on stderr so stdout stays clean for data."""
     stderr.print(message, highlight=False)

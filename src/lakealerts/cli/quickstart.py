@@ -64,7 +64,7 @@ def _sync(app: AppContext) -> None:
         output.info(f"[6/7] sync: skipped — {error}")
         return
     output.info(f"[6/7] sync to the workspace stand-in at {url}:")
-    output.stdout.print(result.plan.to_text(), highlight=False, markup=False)
+    output.plan(result.plan.to_text())
     counts = Counter(o.status for o in result.outcomes)
     output.info("        outcomes: " + ", ".join(f"{n} {status.lower()}" for status, n in sorted(counts.items()))
                 + f"; success rate {result.success_rate:.0%}")  # fmt: skip

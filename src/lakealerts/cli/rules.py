@@ -85,6 +85,11 @@ def show_rule(
 def import_command(
     ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="YAML or JSON files: one mapping or a list of mappings.")],
+    prune: Annotated[
+        bool,
+        typer.Option("--prune", help="The files are the source of truth: delete stored rules they do not hold."),
+    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would change; write nothing.")] = False,
     json_output: JsonFlag = False,
 ) -> None:
     """Upsert rules from files; valid rules are stored even when others are rejected (then exit 1).
@@ -92,8 +97,31 @@ def import_command(
     Keys are the columns of alert_configurations. Defaults: pause_status=UNPAUSED, is_enabled=true,
     notify_on_ok=false, use_custom_template=false, query_source=CUSTOM, empty_result_state=OK,
     schedule_timezone=UTC. Audit and sync keys are ignored; any other unknown key rejects the rule.
+
+    With --prune, stored rules whose id is in none of the files are deleted (a rejected rule still counts as
+    present), and the next `sync` retires their alerts per --delete-policy.
     """
-    finish_import(use.import_rules(ctx.obj, files), "rules", json_output)
+    report = use.import_rules(ctx.obj, files, prune=prune, dry_run=dry_run)
+    if report.pruned is not None and not json_output:
+        verb = "would delete" if dry_run else "deleted"
+        output.info(f"--prune {verb} {len(report.pruned)} rules not in the files: {', '.join(report.pruned) or '-'}")
+    finish_import(report, "rules (dry run, nothing written)" if dry_run else "rules", json_output)
+
+
+@rules_app.command("delete")
+def delete_command(
+    ctx: typer.Context,
+    alert_ids: Annotated[list[str], typer.Argument(help="The rules' alert_ids.")],
+    json_output: JsonFlag = False,
+) -> None:
+    """Delete rules on purpose. Their Databricks alerts stay recorded as this store's: the next `sync` deletes
+    them per --delete-policy (keep: listed as skipped, "rule deleted, kept by policy"). Unknown id: exit 2."""
+    result = use.delete_rules(ctx.obj, alert_ids)
+    if json_output:
+        output.emit_json(result.to_dict())
+    else:
+        output.info(f"deleted {len(result.deleted)} rules: {', '.join(result.deleted)}; `lakealerts plan` shows "
+                    "what the next sync does with their alerts")  # fmt: skip
 
 
 @rules_app.command("export")
@@ -107,11 +135,20 @@ def export_rules(
     warehouse_id: Annotated[
         str, typer.Option("--warehouse-id", help="With --format bundle: the SQL warehouse of the alerts.")
     ] = "${var.warehouse_id}",
+    run_as: Annotated[
+        str | None,
+        typer.Option(
+            "--run-as",
+            help="With --format bundle: who the alerts run as unless their rule sets run_as — a user's e-mail or "
+            "a service principal's application id (default: whoever deploys the bundle).",
+        ),
+    ] = None,
 ) -> None:
     """Export the stored rules as a file `rules import` reads back (user columns only), or with
-    `--format bundle` as `resources.alerts` YAML for `databricks bundle deploy` (enabled, valid rules only).
+    `--format bundle` as `resources.alerts` YAML for `databricks bundle deploy` (enabled, valid rules only;
+    destinations as lookup variables by display name; no pause_status unless paused, so `-t dev` pauses them).
     """
-    export = use.export_rules(ctx.obj, format_, warehouse_id)
+    export = use.export_rules(ctx.obj, format_, warehouse_id, run_as)
     for problem in export.problems:
         output.problem(problem)
     for alert_id, reason in export.skipped:

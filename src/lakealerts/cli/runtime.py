@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -70,6 +71,9 @@ def _print_runs(result: use.EvalResult, json_output: bool, app: AppContext) -> N
     triggered = sum(1 for run in runs if run.state == "TRIGGERED")
     note = f"; messages in {app.settings.outbox_dir}" if notify else " (preview: state not advanced, nothing sent)"
     output.info(f"{len(runs)} rules evaluated, {triggered} triggered{note}")
+    deliveries = [d for run in runs for d in run.deliveries]
+    for reason, count in sorted(Counter(d.last_error or "" for d in deliveries if d.status == "SKIPPED").items()):
+        output.info(f"{count} messages not sent: {reason}")  # e.g. no SMTP configured: said, not hidden
     if result.retried or result.expired:
         sent = ", ".join(f"{d.channel}:{d.status}" for d in result.retried) or "none"
         output.info(f"earlier messages sent again: {sent}; given up after 24 h: {result.expired}")

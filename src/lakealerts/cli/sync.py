@@ -53,7 +53,9 @@ def plan(
     if json_output:
         output.emit_json(result.plan.to_dict())
     else:
-        output.stdout.print(result.plan.to_text(), highlight=False, markup=False)
+        output.plan(result.plan.to_text())
+    for destination in result.failed_destinations:  # what `sync` would fail, said before it runs (on stderr)
+        output.info(f"destination {destination.destination_id} would fail: {destination.error}")
 
 
 def sync(
@@ -88,14 +90,11 @@ def sync(
 
 
 def _print(result: SyncResult) -> None:
-    output.stdout.print(result.plan.to_text(), highlight=False, markup=False)
-    if result.outcomes:
-        output.table(
-            None,
-            ("rule", "action", "status", "databricks id", "error"),
-            [(o.alert_id or "(no rule)", o.action, o.status, o.databricks_alert_id or "", o.error or "")
-             for o in result.outcomes if o.status != SyncStatus.UNCHANGED],
-        )  # fmt: skip
+    output.plan(result.plan.to_text())
+    rows = [(o.alert_id or "(no rule)", o.action, o.status, o.databricks_alert_id or "", o.error or "")
+            for o in result.outcomes if o.status != SyncStatus.UNCHANGED]  # fmt: skip
+    if rows:  # a sync that changed nothing prints no empty table
+        output.table(None, ("rule", "action", "status", "databricks id", "error"), rows)
     for destination in result.failed_destinations:
         output.info(f"destination {destination.destination_id} failed: {destination.error}")
     label = "dry run" if result.dry_run else "sync"

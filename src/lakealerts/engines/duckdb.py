@@ -1,8 +1,12 @@
-"""The DuckDB engine: the embedded default, one local file attached under the catalog name.
+"""The DuckDB engine: the embedded default, one local file per catalog, attached under the catalog name.
 
 The connection itself is in-memory; the store file is ``ATTACH``-ed under the catalog name (or, for names
 DuckDB reserves such as ``main``, under an alias that :mod:`lakealerts.sql.translate` rewrites the SQL to)
 and made the current database, so ``catalog.schema.table`` and ``schema.table`` both resolve as on Databricks.
+Every other catalog lives in its own file, ``<catalogs dir>/<name>.duckdb`` (``system`` for the Databricks
+system tables, a team's ``prod``…), attached beside it the same way and read-only unless the session writes
+that catalog: rule SQL says ``system.billing.usage`` or ``prod.sales.orders`` exactly as on a workspace. Only
+then is the session sealed (no file, URL or ``ATTACH`` reachable from SQL).
 The session runs in UTC: Databricks ``TIMESTAMP`` becomes ``TIMESTAMPTZ`` and comes back as aware UTC
 datetimes.
 
@@ -14,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -22,9 +26,10 @@ from typing import Any
 import duckdb
 
 from lakealerts.engines.base import ClosingEngine, Column, QueryResult
-from lakealerts.errors import EngineError, StoreLockedError
+from lakealerts.engines.column_types import ColumnTypeCache
+from lakealerts.errors import EngineError, SetupError, StoreLockedError
 from lakealerts.sql.identifiers import validate_identifier
-from lakealerts.sql.translate import Translation, catalog_aliases, duckdb_catalog_name, translate
+from lakealerts.sql.translate import Translation, catalog_aliases, duckdb_catalog_name, translate, typed_tables
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +39,45 @@ log = logging.getLogger(__name__)
 _LOCK_MESSAGES = ("Could not set lock on file", "Conflicting lock is held", "Unique file handle conflict")
 _FIRST_BACKOFF = 0.05
 _MAX_BACKOFF = 0.5
+#: A catalog's file in the catalogs directory: ``<name>.duckdb``, the name in lower case.
+CATALOG_SUFFIX = ".duckdb"
+
+
+def catalog_file(directory: Path, catalog: str) -> Path:
+    """Where the DuckDB file of ``catalog`` lives under ``directory`` (the name is validated, lower-cased)."""
+    return Path(directory) / f"{validate_identifier(catalog, 'catalog').lower()}{CATALOG_SUFFIX}"
+
+
+def catalog_files(directory: Path | None) -> dict[str, Path]:
+    """The catalogs kept as files in ``directory``: lower-case name -> file, sorted by name.
+
+    Files whose name is not a valid catalog name (``my catalog.duckdb``, ``x.duckdb.wal``) are not catalogs
+    and are left alone.
+    """
+    if directory is None or not Path(directory).is_dir():
+        return {}
+    found: dict[str, Path] = {}
+    for path in sorted(Path(directory).glob(f"*{CATALOG_SUFFIX}")):
+        name = path.name[: -len(CATALOG_SUFFIX)].lower()
+        try:
+            validate_identifier(name, "catalog")
+        except ValueError:
+            continue
+        if path.is_file():
+            found.setdefault(name, path)
+    return found
 
 
 def _engine_error(exc: duckdb.Error, aliases: Mapping[str, str]) -> EngineError:
     """Wrap a DuckDB error keeping its class and message, with aliases turned back into the user's names."""
-    message = f"{type(exc).__name__}: {exc}"
+    return EngineError(_user_names(f"{type(exc).__name__}: {exc}", aliases))
+
+
+def _user_names(text: str, aliases: Mapping[str, str]) -> str:
+    """``text`` with the catalog aliases turned back into the user's names."""
     for user_name, alias in aliases.items():
-        message = message.replace(alias, user_name)
-    return EngineError(message)
+        text = text.replace(alias, user_name)
+    return text
 
 
 def _type_name(duckdb_type: object) -> str:
@@ -67,37 +103,65 @@ class DuckDBEngine(ClosingEngine):
 
     name: str = "duckdb"
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection, catalog: str, path: Path | None) -> None:
-        """Wrap a connection on which ``catalog`` is already attached (use :meth:`open` / :meth:`memory`)."""
+    def __init__(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        catalog: str,
+        path: Path | None,
+        extra: Mapping[str, Path] | None = None,
+    ) -> None:
+        """Wrap a connection on which ``catalog`` (and every catalog of ``extra``, name -> file) is already
+        attached (use :meth:`open` / :meth:`memory`)."""
         self._connection = connection
         self.catalog = catalog
         self.path = path
-        self.catalog_aliases: dict[str, str] = catalog_aliases(catalog)
+        #: Every attached catalog (the user's name) -> its file; the store's catalog first.
+        self.catalog_files: dict[str, Path | None] = {catalog: path, **(extra or {})}
+        self.catalog_aliases: dict[str, str] = {}
+        for name in self.catalog_files:
+            self.catalog_aliases.update(catalog_aliases(name))
         self._closed = False
+        self._column_types = ColumnTypeCache(self._catalog_rows, duckdb_catalog_name(catalog))
 
     # --- opening -------------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path, catalog: str, *, lock_timeout: float = 10.0, read_only: bool = False) -> DuckDBEngine:
+    def open(
+        cls,
+        path: Path,
+        catalog: str,
+        *,
+        lock_timeout: float = 10.0,
+        read_only: bool = False,
+        catalogs_dir: Path | None = None,
+        write_catalogs: Collection[str] = (),
+    ) -> DuckDBEngine:
         """Attach the DuckDB file ``path`` as ``catalog``, waiting up to ``lock_timeout`` s if it is locked.
 
         The file and its parent directory are created when missing (not in ``read_only`` mode, where a
-        missing file is an error). Raises :class:`StoreLockedError` when the lock outlasts the wait.
+        missing file is an error). Every catalog file in ``catalogs_dir`` (:func:`catalog_files`) is attached
+        too, under its name and read-only: rules only read them, and readers share a file. ``write_catalogs``
+        names the catalogs this session writes (``demo-data --system``): attached read-write, their file
+        created when missing (ignored in ``read_only`` mode). A file for ``catalog`` itself in
+        ``catalogs_dir`` is ignored: the store is that catalog. Raises :class:`StoreLockedError` when a lock
+        outlasts the wait.
         """
         validate_identifier(catalog, "catalog")
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        options = " (READ_ONLY)" if read_only else ""
-        attach = f"ATTACH {_sql_string(str(path))} AS {_quote(duckdb_catalog_name(catalog))}{options}"
+        writes = set() if read_only else {validate_identifier(name, "catalog").lower() for name in write_catalogs}
+        extra = _extra_catalogs(catalog, catalogs_dir, writes)
         connection = _session()
         try:
-            _attach_waiting(connection, attach, path, lock_timeout, catalog_aliases(catalog))
+            _attach(connection, catalog, path, read_only=read_only, lock_timeout=lock_timeout, store=True)
+            for name, file in extra.items():
+                _attach(connection, name, file, read_only=name not in writes, lock_timeout=lock_timeout, store=False)
             connection.execute(f"USE {_quote(duckdb_catalog_name(catalog))}")
-            _seal(connection)
+            seal(connection)
         except BaseException:
             connection.close()
             raise
-        return cls(connection, catalog, path)
+        return cls(connection, catalog, path, extra)
 
     @classmethod
     def memory(cls, catalog: str) -> DuckDBEngine:
@@ -107,7 +171,7 @@ class DuckDBEngine(ClosingEngine):
         name = _quote(duckdb_catalog_name(catalog))
         connection.execute(f"ATTACH ':memory:' AS {name}")
         connection.execute(f"USE {name}")
-        _seal(connection)
+        seal(connection)
         return cls(connection, catalog, None)
 
     # --- the port ------------------------------------------------------------------------------------
@@ -165,6 +229,10 @@ class DuckDBEngine(ClosingEngine):
             ).fetchall()
         return tuple(Column(str(name), str(data_type)) for name, data_type in rows) or None
 
+    def decimal_operations(self, sql: str) -> tuple[tuple[str, str], ...]:
+        """The decimal operations of ``sql`` computed in Databricks' types: ``(expression, type)`` pairs."""
+        return tuple((_user_names(e, self.catalog_aliases), t) for e, t in self._translate(sql).decimal_operations)
+
     def interrupt(self) -> None:
         """Cancel the running statement (DuckDB's own interrupt; safe from another thread)."""
         if not self._closed:
@@ -193,9 +261,19 @@ class DuckDBEngine(ClosingEngine):
     # --- helpers -------------------------------------------------------------------------------------
 
     def _translate(self, sql: str) -> Translation:
+        """Translate with the column types the statement's arithmetic needs (Databricks' decimal rules)."""
         if self._closed:
             raise EngineError("the DuckDB engine is closed", hint="open a new engine")
-        return translate(sql, self.catalog_aliases)
+        tables = typed_tables(sql, self.catalog_aliases)
+        types = self._column_types.describe(tables) if tables is not None else None
+        translated = translate(sql, self.catalog_aliases, types)
+        if translated.changes_tables:
+            self._column_types.forget()
+        return translated
+
+    def _catalog_rows(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        with self._errors():
+            return self._connection.execute(sql, params).fetchall()
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
@@ -220,18 +298,60 @@ def _session() -> duckdb.DuckDBPyConnection:
     """A fresh in-memory connection evaluating in UTC, as the design's alert semantics require."""
     connection = duckdb.connect(":memory:")
     connection.execute("SET TimeZone = 'UTC'")
+    connection.execute("SET enable_progress_bar = false")  # it would write into --json output and serve's log
     return connection
 
 
-def _seal(connection: duckdb.DuckDBPyConnection) -> None:
-    """After the store is attached, nothing else may be reached: rule SQL (and the stand-in's statement API)
-    must not read host files or URLs through DuckDB's table functions (read_text, read_csv, httpfs…), attach
-    other databases, or switch this back on."""
+def seal(connection: duckdb.DuckDBPyConnection, allowed_paths: Sequence[Path] = ()) -> None:
+    """After the catalogs are attached, nothing else may be reached: rule SQL (and the stand-in's statement
+    API) must not read host files or URLs through DuckDB's table functions (read_text, read_csv, httpfs…),
+    attach other databases, or switch this back on (``lock_configuration``). Only ``allowed_paths`` stay
+    readable (the one file ``data load`` reads; never in an engine that runs rule SQL)."""
+    if allowed_paths:
+        connection.execute("SET allowed_paths = ?", [[str(path) for path in allowed_paths]])
     connection.execute("SET enable_external_access = false")
     connection.execute("SET lock_configuration = true")
 
 
-def _attach_waiting(
+def _extra_catalogs(catalog: str, directory: Path | None, writes: Collection[str]) -> dict[str, Path]:
+    """The other catalogs to attach beside the store's ``catalog``: the files found, plus those to write."""
+    if directory is None:
+        return {}
+    found = catalog_files(directory)
+    for name in writes:
+        found.setdefault(name, catalog_file(directory, name))
+    found.pop(catalog.lower(), None)
+    if any(not file.exists() for file in found.values()):
+        Path(directory).mkdir(parents=True, exist_ok=True)
+    return dict(sorted(found.items()))
+
+
+def _attach(
+    connection: duckdb.DuckDBPyConnection,
+    catalog: str,
+    path: Path,
+    *,
+    read_only: bool,
+    lock_timeout: float,
+    store: bool,
+) -> None:
+    """Attach ``path`` as ``catalog`` (aliased if DuckDB reserves the name); a file that is no DuckDB
+    database is an error naming it (for the store itself, the engine's message as before)."""
+    options = " (READ_ONLY)" if read_only else ""
+    attach = f"ATTACH {_sql_string(str(path))} AS {_quote(duckdb_catalog_name(catalog))}{options}"
+    try:
+        attach_waiting(connection, attach, path, lock_timeout, catalog_aliases(catalog))
+    except EngineError as exc:
+        if store:
+            raise
+        raise SetupError(
+            f"cannot open the file of catalog {catalog!r}, {path}: {exc.message}",
+            hint=f"move {path.name} out of {path.parent} if it is no catalog of yours, or load it again "
+            f"(`lakealerts data load FILE --table {catalog}.<schema>.<table> --replace`)",
+        ) from exc
+
+
+def attach_waiting(
     connection: duckdb.DuckDBPyConnection,
     attach: str,
     path: Path,

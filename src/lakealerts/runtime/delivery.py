@@ -1,8 +1,12 @@
 """The delivery policy of DESIGN §10.1, pure: message ids, when a message is due, back-off and expiry.
 
 At least once: a message is recorded PENDING with the state change that decided it, *claimed* (its next
-attempt pushed out by the grace period, so nobody else sends it meanwhile), sent with the store closed, and
-marked after. A sender that dies leaves the claim to lapse: the message is due again after the grace period.
+attempt pushed out by a lease long enough for this round to send everything it claimed, so nobody else sends
+it meanwhile), sent with the store closed, and marked after. A sender that dies leaves the claim to lapse: the
+message is due again after the lease.
+
+Claims, back-off and expiry run on the wall clock (the process's clock), never on the instant a rule is
+evaluated as of: ``eval --at`` in the past or future must not expire or delay anything.
 """
 
 from __future__ import annotations
@@ -13,8 +17,10 @@ from datetime import datetime, timedelta
 
 from lakealerts.runtime.ports import DeliveryStatus, OutboxEntry
 
-GRACE = timedelta(minutes=2)  # a claimed message not marked within this is due again
-EXPIRY = timedelta(hours=24)  # a message still undelivered this long after its creation is given up
+GRACE = timedelta(minutes=2)  # a claimed message not marked within its lease is due again: at least this
+SEND_BUDGET = timedelta(seconds=40)  # one message's worst case: 3 attempts × 10 s timeout + 1 s + 2 s back-off
+PARALLEL_SENDS = 8  # messages sent at once by one round
+EXPIRY = timedelta(hours=24)  # a message still undelivered this long after it was recorded is given up
 FIRST_BACKOFF_SECONDS = 30.0
 MAX_BACKOFF_SECONDS = 3600.0
 RETRIABLE = frozenset({DeliveryStatus.PENDING, DeliveryStatus.FAILED})
@@ -38,13 +44,22 @@ def is_due(entry: OutboxEntry, now: datetime) -> bool:
 
 
 def is_expired(entry: OutboxEntry, now: datetime) -> bool:
-    """Still undelivered 24 h after it was created."""
-    return entry.status in RETRIABLE and now - entry.created_at >= EXPIRY
+    """Still undelivered 24 h after it was recorded."""
+    return entry.status in RETRIABLE and entry.expires_at is not None and now >= entry.expires_at
 
 
-def claimed(entry: OutboxEntry, now: datetime) -> OutboxEntry:
-    """The entry while one sender works on it: nobody else finds it due before the grace period lapses."""
-    return replace(entry, next_attempt_at=now + GRACE)
+def lease(count: int) -> timedelta:
+    """How long a round's claim on ``count`` messages lasts: the grace period, plus the worst case of sending
+    them ``PARALLEL_SENDS`` at a time, so a slow but healthy round is never overtaken by another."""
+    batches = -(-max(count, 1) // PARALLEL_SENDS)
+    return GRACE + SEND_BUDGET * batches
+
+
+def claimed(entry: OutboxEntry, now: datetime, hold: timedelta = GRACE) -> OutboxEntry:
+    """The entry while one sender works on it: nobody else finds it due before ``hold`` lapses. A message
+    claimed for the first time is recorded now, and expires 24 h from now."""
+    expires = entry.expires_at if entry.expires_at is not None else now + EXPIRY
+    return replace(entry, next_attempt_at=now + hold, expires_at=expires)
 
 
 def expired(entry: OutboxEntry) -> OutboxEntry:

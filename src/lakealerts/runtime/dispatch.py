@@ -17,12 +17,12 @@ from pathlib import Path
 from lakealerts.model import NotificationDestination
 from lakealerts.runtime import delivery
 from lakealerts.runtime.channels import SkippedDelivery, Transport, channel_named
+from lakealerts.runtime.delivery import PARALLEL_SENDS
 from lakealerts.runtime.ports import Delivery, DeliveryStatus, OutboxEntry
 from lakealerts.secrets import SecretReader, SecretResolutionError, resolve_config
 
 ATTEMPTS = 3
 BACKOFF_SECONDS = (1.0, 2.0)
-PARALLEL_SENDS = 8
 
 
 @dataclass
@@ -36,42 +36,54 @@ class Dispatcher:
     backoff: tuple[float, ...] = BACKOFF_SECONDS
     sleep: Callable[[float], None] = field(default=time.sleep)
     parallel: int = PARALLEL_SENDS
+    cancelled: Callable[[], bool] = lambda: False  # True: the process is stopping, start nothing new
 
     def dispatch(
         self,
         entries: Sequence[OutboxEntry],
         destinations: Mapping[str, NotificationDestination],
-        now: datetime,
         files: Mapping[str, Path | None] | None = None,
     ) -> list[Delivery]:
-        """Send every entry (in parallel); each ends SENT, SKIPPED, FAILED (due again after the back-off)."""
+        """Send every entry (in parallel); each ends SENT, SKIPPED, FAILED (due again after the back-off), or —
+        when the process is stopping before it was tried — stays PENDING for the next start."""
         if not entries:
             return []
         copies = files or {}
         with ThreadPoolExecutor(max_workers=max(1, min(self.parallel, len(entries)))) as pool:
-            return list(pool.map(lambda e: self._one(e, destinations, now, copies.get(e.id)), entries))
+            return list(pool.map(lambda e: self._one(e, destinations, copies.get(e.id)), entries))
 
     def _one(
-        self, entry: OutboxEntry, destinations: Mapping[str, NotificationDestination], now: datetime, file: Path | None
+        self, entry: OutboxEntry, destinations: Mapping[str, NotificationDestination], file: Path | None
     ) -> Delivery:
-        status, attempts, error = self._attempts(entry, destinations)
-        sent_at = self.clock() if status is DeliveryStatus.SENT else None
-        done = delivery.after_attempt(entry, status, attempts, error, now, sent_at)
+        try:
+            status, attempts, error = self._attempts(entry, destinations)
+        except Exception as failure:  # whatever goes wrong, this message is FAILED and the others go on
+            status, attempts, error = DeliveryStatus.FAILED, 1, f"{type(failure).__name__}: {failure}"
+        if status is DeliveryStatus.PENDING:  # stopping: untouched, its claim lapses, the next start sends it
+            return Delivery(**vars(entry), file=file)
+        now = self.clock()
+        done = delivery.after_attempt(
+            entry, status, attempts, error, now, now if status is DeliveryStatus.SENT else None
+        )
         return Delivery(**vars(done), file=file)
 
     def _attempts(
         self, entry: OutboxEntry, destinations: Mapping[str, NotificationDestination]
     ) -> tuple[DeliveryStatus, int, str | None]:
+        if self.cancelled():
+            return DeliveryStatus.PENDING, 0, None
         channel = channel_named(entry.channel, destinations)
-        if isinstance(channel, str) or entry.message is None:
+        if isinstance(channel, str) or entry.message is None:  # counted: its back-off grows like any failure's
             reason = channel if isinstance(channel, str) else "the message was not kept (an older outbox row)"
-            return DeliveryStatus.FAILED, 0, reason
+            return DeliveryStatus.FAILED, 1, reason
         try:
             config = resolve_config(channel.config, f"destination {channel.name}", self.env, self.secret_reader)
         except SecretResolutionError as unresolved:  # retrying now cannot help: fail this channel at once
             return DeliveryStatus.FAILED, 1, str(unresolved)
         error: str | None = None
         for attempt in range(1, ATTEMPTS + 1):
+            if attempt > 1 and self.cancelled():  # stopping: no more retries; the back-off would delay it
+                return DeliveryStatus.FAILED, attempt - 1, error
             try:
                 self.transport.send(channel, config, entry.message, entry.event)
                 return DeliveryStatus.SENT, attempt, None

@@ -11,11 +11,12 @@ import math
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from lakealerts.model import Aggregation, AlertRule, EmptyResultState, ValueType
 from lakealerts.runtime.state import AlertStatus
+from lakealerts.sql.decimals import MAX_PRECISION, DecimalType, avg_division_type, avg_type
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,11 @@ def _operand(values: list[Any], aggregation: Aggregation | None) -> Any:
         return len(present)
     if aggregation is Aggregation.COUNT_DISTINCT:
         return len({_distinct_key(v) for v in present})
-    numbers = [_number(v, aggregation) for v in present] if aggregation in _NUMERIC_AGGREGATES else present
-    if not numbers:
+    if not present:
         return None  # SQL aggregates over no non-NULL values are NULL
+    if aggregation in _EXACT_AGGREGATES and all(isinstance(v, Decimal) for v in present):
+        return _EXACT_AGGREGATES[aggregation](present)
+    numbers = [_number(v, aggregation) for v in present] if aggregation in _NUMERIC_AGGREGATES else present
     return _AGGREGATES[aggregation](numbers)
 
 
@@ -91,6 +94,24 @@ def _number(value: Any, aggregation: Aggregation) -> float:
     return float(value)
 
 
+def _decimal_sum(values: list[Decimal]) -> Decimal:
+    """SUM over a DECIMAL column is exact on Databricks (a DECIMAL itself), not a float sum."""
+    with localcontext() as context:
+        context.prec = 2 * MAX_PRECISION
+        return sum(values, Decimal(0))
+
+
+def _decimal_avg(values: list[Decimal]) -> Decimal:
+    """AVG over a DECIMAL(38,s) column as Databricks computes it: sum / count rounded HALF_UP to the division's
+    scale, then to AVG's own (DESIGN §10.3; the column's precision is taken as 38, DuckDB's and Spark's usual)."""
+    column = DecimalType(MAX_PRECISION, max(-int(v.as_tuple().exponent) for v in values))
+    division, average = avg_division_type(column), avg_type(column)
+    with localcontext() as context:
+        context.prec, context.rounding = 3 * MAX_PRECISION, ROUND_HALF_UP
+        quotient = (_decimal_sum(values) / len(values)).quantize(Decimal(1).scaleb(-division.scale))
+        return quotient.quantize(Decimal(1).scaleb(-average.scale))
+
+
 def _stddev(values: list[float]) -> float | None:
     return statistics.stdev(values) if len(values) > 1 else None  # stddev_samp of one value is NULL
 
@@ -106,6 +127,10 @@ def _extreme(pick: Callable[[list[Any]], Any]) -> Callable[[list[Any]], Any]:
 
 
 _NUMERIC_AGGREGATES = frozenset({Aggregation.SUM, Aggregation.AVG, Aggregation.MEDIAN, Aggregation.STDDEV})
+_EXACT_AGGREGATES: dict[Aggregation, Callable[[list[Decimal]], Decimal]] = {
+    Aggregation.SUM: _decimal_sum,
+    Aggregation.AVG: _decimal_avg,
+}
 _AGGREGATES: dict[Aggregation, Callable[[list[Any]], Any]] = {
     Aggregation.SUM: math.fsum,
     Aggregation.AVG: statistics.fmean,
@@ -139,7 +164,8 @@ def _compare(value: Any, rule: AlertRule) -> bool:
 
 
 def _typed(value: Any, rule: AlertRule) -> tuple[Any, Any]:
-    """Operands of one type: numbers with DOUBLE (Decimal stays exact), str with STRING, bool with BOOLEAN."""
+    """Operands of one type: numbers with DOUBLE, str with STRING, bool with BOOLEAN. A DECIMAL value meets the
+    threshold as written (``Decimal(str(5000.1))``): 5000.100000000000000001 > 5000.1, no float rounding."""
     kind, threshold = rule.threshold_value_type, rule.threshold_value
     if kind is ValueType.DOUBLE and _kind(value) == "number":
         if isinstance(value, Decimal):

@@ -30,11 +30,11 @@ class Outbox:
     def enqueue(
         self, channel: Channel, message: Message, event: NotifyEvent, now: datetime
     ) -> tuple[OutboxEntry, Path | None]:
-        """The entry (PENDING, claimed until the grace period lapses) and the copy written for people."""
+        """The entry (PENDING; the commit that records it claims it) and the copy written for people."""
         identified = replace(message, message_id=delivery.message_id(message.alert_id, now, channel.name, event))
         entry = OutboxEntry(identified.message_id, message.alert_id, channel.name, channel.type.value,
                             DeliveryStatus.PENDING, 0, None, now, event=str(event), message=identified)  # fmt: skip
-        return delivery.claimed(entry, now), self._write_copy(channel, identified, now)
+        return entry, self._write_copy(channel, identified, now)  # claimed by the commit, on the wall clock
 
     def failed(self, channel: Channel, alert_id: str, event: NotifyEvent, now: datetime, error: str) -> OutboxEntry:
         """An entry for a message that could not even be rendered: FAILED, never retried, the reason kept."""

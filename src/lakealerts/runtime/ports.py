@@ -1,16 +1,16 @@
 """The runtime's ports: where it keeps alert state, evaluation history and the outbox — and an in-memory
 implementation, so a unit test or a backtest runs the real rounds without writing anywhere.
 
-A round *commits* each rule's step (new state and the messages it decided, recorded PENDING) in one write,
-then sends with that write closed, then *finishes* the messages and writes the history rows of the
-evaluations that had messages, knowing whether any was sent (DESIGN §10.1). The DuckDB store's
+A round *commits* each rule's step (history row, new state and the messages it decided, recorded PENDING) in
+one write, then sends with that write closed, then *finishes* the messages, marking the evaluations whose
+message went out as ``notified`` (DESIGN §10.1). The DuckDB store's
 implementation is :class:`lakealerts.store.runtime.StoreRuntime`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -32,7 +32,7 @@ class DeliveryStatus(StrEnum):
 
 @dataclass(frozen=True)
 class EvaluationRecord:
-    """One row of the evaluation history."""
+    """One row of the evaluation history; ``id`` lets a message sent later mark it ``notified``."""
 
     alert_id: str
     evaluated_at: datetime
@@ -41,6 +41,7 @@ class EvaluationRecord:
     error: str | None
     duration_ms: float
     notified: bool
+    id: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class OutboxEntry:
     next_attempt_at: datetime | None = None
     event: str = "trigger"
     message: Message | None = None  # what is sent; None only for rows written before the outbox kept it
+    expires_at: datetime | None = None  # wall clock: 24 h after the message was recorded
+    evaluation_id: str | None = None  # the history row whose ``notified`` a sent message sets
 
     @property
     def message_id(self) -> str:
@@ -142,10 +145,6 @@ class Step:
     expected: datetime | None = None  # the last_evaluated_at the decision was made from
     messages: list[OutboxEntry] = field(default_factory=list)
 
-    def holds_record(self, accepted: Iterable[str]) -> bool:
-        """Whether the history row waits for the deliveries (accepted, with messages) instead of the commit."""
-        return bool(self.messages) and self.run.alert_id in accepted
-
 
 @dataclass(frozen=True)
 class Commit:
@@ -155,6 +154,7 @@ class Commit:
     accepted: frozenset[str]
     retries: list[OutboxEntry] = field(default_factory=list)
     expired: list[OutboxEntry] = field(default_factory=list)
+    claimed: list[OutboxEntry] = field(default_factory=list)  # the accepted steps' messages, as recorded
 
 
 class RuntimeStore(Protocol):
@@ -165,14 +165,14 @@ class RuntimeStore(Protocol):
         ...
 
     def commit(self, steps: Sequence[Step], now: datetime, *, retry_due: bool = True) -> Commit:
-        """In one write: each step's state and messages when the stored state is the one it was decided from,
-        and the history row of every step without accepted messages; with ``retry_due``, claim the messages
-        due again and expire the stale ones."""
+        """In one write: every step's history row; its state and messages (claimed) when the stored state is the
+        one it was decided from; with ``retry_due``, claim the messages due again and expire the stale ones.
+        ``now`` is the wall clock (claims, expiry), not the instant the rules were evaluated as of."""
         ...
 
-    def finish(self, entries: Sequence[OutboxEntry], records: Sequence[EvaluationRecord] = ()) -> None:
-        """Record how deliveries ended (status, attempts, error, sent_at, next attempt) and append the history
-        rows held back by ``commit`` (their ``notified`` now known)."""
+    def finish(self, entries: Sequence[OutboxEntry]) -> None:
+        """Record how deliveries ended (status, attempts, error, sent_at, next attempt); a sent message marks
+        its evaluation ``notified``."""
         ...
 
     def outbox(self, status: str | None = None, limit: int = 1000) -> list[OutboxEntry]:
@@ -207,23 +207,26 @@ class MemoryRuntimeStore:
                 if delivery.is_expired(entry, now):
                     expired.append(self._put(delivery.expired(entry)))
                 elif delivery.is_due(entry, now):
-                    retries.append(self._put(delivery.claimed(entry, now)))
-        accepted = set()
+                    retries.append(entry)
+        accepted, fresh = set(), []
         for step in steps:
+            self.evaluations.append(step.record)
             if step.state is not None and self._current(step.state.alert_id) == step.expected:
                 accepted.add(step.run.alert_id)
                 self.states[step.state.alert_id] = step.state
-                for entry in step.messages:
-                    self.messages.setdefault(entry.id, entry)
-            if not step.holds_record(accepted):
-                self.evaluations.append(step.record)
-        return Commit(frozenset(accepted), retries, expired)
+                fresh += [m for m in step.messages if m.id not in self.messages]
+        hold = delivery.lease(len(fresh) + len(retries))
+        claimed = [self._put(delivery.claimed(e, now, hold) if e.status in delivery.RETRIABLE else e) for e in fresh]
+        retries = [self._put(delivery.claimed(entry, now, hold)) for entry in retries]
+        return Commit(frozenset(accepted), retries, expired, claimed)
 
-    def finish(self, entries: Sequence[OutboxEntry], records: Sequence[EvaluationRecord] = ()) -> None:
-        """Replace each message's record with its outcome; append the held-back history rows."""
+    def finish(self, entries: Sequence[OutboxEntry]) -> None:
+        """Replace each message's record with its outcome; a sent one marks its evaluation notified."""
         for entry in entries:
             self._put(_recorded(entry))
-        self.evaluations.extend(records)
+            if entry.status is DeliveryStatus.SENT and entry.evaluation_id:
+                self.evaluations = [replace(e, notified=True) if e.id == entry.evaluation_id else e
+                                    for e in self.evaluations]  # fmt: skip
 
     def outbox(self, status: str | None = None, limit: int = 1000) -> list[OutboxEntry]:
         """The messages, newest first."""
@@ -237,7 +240,8 @@ class MemoryRuntimeStore:
         wanted = set(ids) if ids is not None else None
         chosen = [e for e in self.messages.values() if e.status in delivery.RETRIABLE
                   and (wanted is None or e.id in wanted)]  # fmt: skip
-        return [self._put(delivery.claimed(entry, now)) for entry in chosen]
+        hold = delivery.lease(len(chosen))
+        return [self._put(delivery.claimed(entry, now, hold)) for entry in chosen]
 
     def _current(self, alert_id: str) -> datetime | None:
         state = self.states.get(alert_id)

@@ -33,7 +33,7 @@ def rule_sql(rule: AlertRule, namespace: Namespace, at: datetime | None) -> str:
 
     Raises EngineError with the finding's message: a rule that is not one read-only query never runs.
     """
-    findings = template_findings(rule.alert_query_template)
+    findings = template_findings(rule.alert_query_template, namespace=namespace)
     sql = render(rule.alert_query_template, namespace)
     if not findings:
         findings = parse_query(sql)[1]
@@ -73,6 +73,8 @@ class EngineQuery:
             result = self._bounded(rule_sql(rule, self.namespace, at))
         except EngineError as error:
             return Outcome(evaluation_error(error.message))
+        except Exception as error:  # anything else (a translation that gives up) is this rule's ERROR alone
+            return Outcome(evaluation_error(f"cannot run the query: {type(error).__name__}: {error}"))
         columns = result.column_names
         try:
             return Outcome(evaluate(rule, columns, result.rows), columns, result.rows)

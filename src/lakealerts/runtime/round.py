@@ -12,8 +12,9 @@ Without an outbox and dispatcher a round is a preview: it commits history only a
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -47,6 +48,8 @@ class Runtime:
     store: RuntimeStore
     outbox: Outbox | None = None
     dispatcher: Dispatcher | None = None
+    clock: Callable[[], datetime] | None = None  # the wall clock of claims and expiry; None: the round's ``now``
+    new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))  # of history rows
 
     @property
     def notifies(self) -> bool:
@@ -76,17 +79,13 @@ class Runtime:
         files: dict[str, Path | None] = {}
         steps = [self._step(rule, outcome, states.get(rule.alert_id), destinations, now, files)
                  for rule, outcome in zip(rules, outcomes, strict=True)]  # fmt: skip
-        commit = self.store.commit(steps, now, retry_due=self.notifies)
-        sent = self._send(steps, commit, destinations, now, files)
+        commit = self.store.commit(steps, self.clock() if self.clock else now, retry_due=self.notifies)
+        sent = self._send(steps, commit, destinations, files)
         by_id = {d.id: d for d in sent}
-        held: list[EvaluationRecord] = []
         for step in steps:
             step.run.deliveries = [by_id[m.id] for m in step.messages if m.id in by_id]
-            if step.holds_record(commit.accepted):
-                notified = any(d.status is DeliveryStatus.SENT for d in step.run.deliveries)
-                held.append(replace(step.record, notified=notified))
         if self.notifies:
-            self.store.finish(sent, held)
+            self.store.finish(sent)
         ours = {m.id for step in steps for m in step.messages}
         return RoundResult([s.run for s in steps], [d for d in sent if d.id not in ours], len(commit.expired))
 
@@ -95,15 +94,14 @@ class Runtime:
         steps: list[Step],
         commit: Commit,
         destinations: Mapping[str, NotificationDestination],
-        now: datetime,
         files: dict[str, Path | None],
     ) -> list[Delivery]:
         if self.dispatcher is None:
             return []
-        ready = [m for s in steps if s.run.alert_id in commit.accepted for m in s.messages]
+        ready = commit.claimed  # the accepted steps' messages, as the commit recorded (and claimed) them
         unrendered = [Delivery(**vars(m)) for m in ready if m.status is DeliveryStatus.FAILED]
         pending = [m for m in ready if m.status is DeliveryStatus.PENDING] + commit.retries
-        return unrendered + self.dispatcher.dispatch(pending, destinations, now, files)
+        return unrendered + self.dispatcher.dispatch(pending, destinations, files)
 
     def _step(
         self,
@@ -117,7 +115,7 @@ class Runtime:
         evaluation = outcome.evaluation
         run = RuleRun(rule.alert_id, evaluation.state, evaluation.value, evaluation.error)
         record = EvaluationRecord(rule.alert_id, now, evaluation.state, evaluation.value, evaluation.error,
-                                  outcome.duration_ms, False)  # fmt: skip
+                                  outcome.duration_ms, False, self.new_id())  # fmt: skip
         if previous is None or self.outbox is None:
             return Step(run, record)
         new_state, decision = advance(previous, rule, evaluation.state, evaluation.value, now)
@@ -125,7 +123,8 @@ class Runtime:
         step = Step(run, record, new_state, previous.last_evaluated_at)
         event, targets = decision.event, _targets(rule, destinations, decision, run)
         if event is not None and targets:
-            step.messages = self._messages(rule, outcome, previous, targets, event, now, files)
+            messages = self._messages(rule, outcome, previous, targets, event, now, files)
+            step.messages = [replace(m, evaluation_id=record.id) for m in messages]
         return step
 
     def _messages(

@@ -38,6 +38,20 @@ _FORBIDDEN_FUNCTIONS = frozenset({"REFLECT", "JAVA_METHOD", "TRY_REFLECT"})
 def parse_query(sql: str, field: str = "alert_query_template") -> tuple[exp.Query | None, list[Finding]]:
     """Parse ``sql`` as one read-only Databricks query: the tree, or None and the findings that say why."""
     try:
+        return _parse_query(sql, field)
+    except RecursionError:  # hundreds of nested parentheses: a finding, never a crashed round
+        return None, [
+            Finding(
+                "SQL_PARSE_ERROR",
+                field,
+                "the query is nested too deeply to parse",
+                "flatten the nesting, e.g. with common table expressions (WITH … AS)",
+            )
+        ]
+
+
+def _parse_query(sql: str, field: str) -> tuple[exp.Query | None, list[Finding]]:
+    try:
         statements = [statement for statement in sqlglot.parse(sql, read=DIALECT) if statement is not None]
     except (ParseError, TokenError) as exc:
         return None, [_parse_finding(exc, field)]

@@ -34,6 +34,9 @@ sqlglot does the dialect translation (``read="databricks", write="duckdb"``). On
   columns
   ==========================  =====================================  =======================================
 
+Decimal arithmetic follows Databricks (:mod:`lakealerts.sql.decimal_typing`, :mod:`lakealerts.sql.decimal_sql`)
+when the engine gives the column types of the tables read (:func:`typed_tables` says which it needs).
+
 Translations are cached: alert SQL is evaluated again and again, and sqlglot parsing is the expensive part.
 """
 
@@ -49,6 +52,9 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from lakealerts.errors import EngineError
+from lakealerts.sql.decimal_sql import fix_bare_decimal, rewrite
+from lakealerts.sql.decimal_typing import described, has_arithmetic, has_decimals, plan, referenced_tables
+from lakealerts.sql.decimals import ColumnTypes
 
 #: Database names DuckDB keeps for itself; a catalog with one of these names is attached under an alias.
 RESERVED_CATALOGS: frozenset[str] = frozenset({"main", "system", "temp", "memory"})
@@ -70,10 +76,13 @@ def catalog_aliases(catalog: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Translation:
-    """One translated statement: its DuckDB text and how many ``?`` placeholders it holds."""
+    """One translated statement: its DuckDB text, how many ``?`` placeholders it holds, the decimal operations
+    computed Databricks' way (``(expression, result type)``, innermost first), and whether it is DDL."""
 
     sql: str
     placeholders: int
+    decimal_operations: tuple[tuple[str, str], ...] = ()
+    changes_tables: bool = False
 
 
 def to_duckdb(sql: str, catalog_aliases: Mapping[str, str]) -> str:
@@ -85,23 +94,52 @@ def to_duckdb(sql: str, catalog_aliases: Mapping[str, str]) -> str:
     return translate(sql, catalog_aliases).sql
 
 
-def translate(sql: str, catalog_aliases: Mapping[str, str]) -> Translation:
-    """Like :func:`to_duckdb`, and also count the ``?`` placeholders (EXPLAIN/DESCRIBE must bind them)."""
-    frozen = tuple(sorted((name.lower(), alias) for name, alias in catalog_aliases.items()))
-    return _translate_cached(sql, frozen)
+def translate(sql: str, catalog_aliases: Mapping[str, str], column_types: ColumnTypes | None = None) -> Translation:
+    """Like :func:`to_duckdb`, and also count the ``?`` placeholders (EXPLAIN/DESCRIBE must bind them).
+
+    With ``column_types`` (the tables :func:`typed_tables` names, described by the engine) decimal arithmetic
+    is computed in Databricks' types; without them DuckDB's own rules apply.
+    """
+    return _translate_cached(sql, _frozen(catalog_aliases), column_types)
+
+
+def typed_tables(sql: str, catalog_aliases: Mapping[str, str]) -> tuple[tuple[str, str, str], ...] | None:
+    """The tables (catalog, schema, table as written, ``""`` when left out; catalogs already aliased) whose
+    column types :func:`translate` needs, or None when the statement has no arithmetic to type."""
+    return _typed_tables_cached(sql, _frozen(catalog_aliases))
+
+
+def _frozen(catalog_aliases: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((name.lower(), alias) for name, alias in catalog_aliases.items()))
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
-def _translate_cached(sql: str, aliases: tuple[tuple[str, str], ...]) -> Translation:
-    tree = _parse_one(sql)
-    tree = _rewrite_catalogs(tree, dict(aliases))
+def _typed_tables_cached(sql: str, aliases: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str, str], ...] | None:
+    tree = _rewrite_catalogs(_parsed(sql).copy(), dict(aliases))
+    return referenced_tables(tree) if has_arithmetic(tree) else None
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _translate_cached(sql: str, aliases: tuple[tuple[str, str], ...], column_types: ColumnTypes | None) -> Translation:
+    tree = fix_bare_decimal(_rewrite_catalogs(_parsed(sql).copy(), dict(aliases)))
+    typed = column_types is not None and has_arithmetic(tree) and has_decimals(tree, column_types)
+    ops = plan(tree, column_types) if typed and column_types is not None else {}
+    decimals = described(tree, ops)
+    tree = rewrite(tree, ops) if ops else tree
     for fix in _FIXES:
         tree = fix(tree)
     placeholders = sum(1 for node in tree.find_all(exp.Placeholder) if not node.this)
+    changes_tables = isinstance(tree, exp.Create | exp.Drop | exp.Alter | exp.Command)
     try:
-        return Translation(tree.sql(dialect="duckdb"), placeholders)
+        return Translation(tree.sql(dialect="duckdb"), placeholders, decimals, changes_tables)
     except SqlglotError as exc:
         raise EngineError(f"cannot translate to DuckDB SQL: {exc}") from exc
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _parsed(sql: str) -> exp.Expr:
+    """The parsed statement, shared: callers copy it before changing it."""
+    return _parse_one(sql)
 
 
 def _parse_one(sql: str) -> exp.Expr:

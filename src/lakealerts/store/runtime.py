@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -93,30 +93,36 @@ class StoreRuntime:
             return load_states(store, alert_ids)
 
     def commit(self, steps: Sequence[Step], now: datetime, *, retry_due: bool = True) -> Commit:
-        """One transaction: history rows; states still as expected, with their messages; due retries claimed."""
+        """One transaction: history rows; states still as expected, with their messages; due retries claimed
+        (one lease for all this round sends)."""
         with self._write() as store, store.engine.transaction():
-            retries, expired = _sweep(store, now) if retry_due else ([], [])
+            due, expired = _sweep(store, now) if retry_due else ([], [])
             current = _evaluated_at(store, [s.state.alert_id for s in steps if s.state is not None])
-            accepted = set()
+            accepted, fresh = set(), []
             for step in steps:
+                _insert_evaluation(store, step.record)
                 if step.state is not None and current.get(step.state.alert_id) == step.expected:
                     accepted.add(step.run.alert_id)
                     save_state(store, step.state)
-                    for entry in step.messages:
-                        _insert_entry(store, entry)
-                if not step.holds_record(accepted):
-                    _insert_evaluation(store, step.record)
-        return Commit(frozenset(accepted), retries, expired)
+                    fresh += step.messages
+            hold = delivery.lease(len(fresh) + len(due))
+            recorded = [delivery.claimed(e, now, hold) if e.status in delivery.RETRIABLE else e for e in fresh]
+            claimed = [entry for entry in recorded if _insert_entry(store, entry)]
+            retries = [_claim(store, entry, now, hold) for entry in due]
+        return Commit(frozenset(accepted), retries, expired, claimed)
 
-    def finish(self, entries: Sequence[OutboxEntry], records: Sequence[EvaluationRecord] = ()) -> None:
-        """Record each delivery's end and append the history rows that waited for them."""
-        if not entries and not records:
+    def finish(self, entries: Sequence[OutboxEntry]) -> None:
+        """Record each delivery's end; a sent message marks its evaluation ``notified``."""
+        if not entries:
             return
         with self._write() as store, store.engine.transaction():
             for entry in entries:
                 _update_entry(store, entry)
-            for record in records:
-                _insert_evaluation(store, record)
+                if entry.status is DeliveryStatus.SENT and entry.evaluation_id:
+                    store.engine.execute(
+                        f"UPDATE {store.table(ALERT_EVALUATIONS)} SET notified = true WHERE evaluation_id = ?",
+                        [entry.evaluation_id],
+                    )
 
     def outbox(self, status: str | None = None, limit: int = 1000) -> list[OutboxEntry]:
         """The delivery record, newest first (``status`` filters)."""
@@ -133,7 +139,8 @@ class StoreRuntime:
         """Claim the named (or every) PENDING/FAILED message for an attempt now, due or not."""
         with self._write() as store, store.engine.transaction():
             chosen = [e for e in _retriable(store) if ids is None or e.id in set(ids)]
-            return [_claim(store, e, now) for e in chosen]
+            hold = delivery.lease(len(chosen))
+            return [_claim(store, e, now, hold) for e in chosen]
 
 
 def _select() -> str:
@@ -150,8 +157,8 @@ def _retriable(store: Store) -> list[OutboxEntry]:
 
 
 def _sweep(store: Store, now: datetime) -> tuple[list[OutboxEntry], list[OutboxEntry]]:
-    """Give up the stale messages and claim the due ones (inside the caller's transaction)."""
-    retries: list[OutboxEntry] = []
+    """Give up the stale messages; return the due ones, to be claimed (inside the caller's transaction)."""
+    due: list[OutboxEntry] = []
     expired: list[OutboxEntry] = []
     for entry in _retriable(store):
         if delivery.is_expired(entry, now):
@@ -159,12 +166,12 @@ def _sweep(store: Store, now: datetime) -> tuple[list[OutboxEntry], list[OutboxE
             _update_entry(store, gone)
             expired.append(gone)
         elif delivery.is_due(entry, now):
-            retries.append(_claim(store, entry, now))
-    return retries, expired
+            due.append(entry)
+    return due, expired
 
 
-def _claim(store: Store, entry: OutboxEntry, now: datetime) -> OutboxEntry:
-    claimed = delivery.claimed(entry, now)
+def _claim(store: Store, entry: OutboxEntry, now: datetime, hold: timedelta) -> OutboxEntry:
+    claimed = delivery.claimed(entry, now, hold)
     _update_entry(store, claimed)
     return claimed
 
@@ -175,30 +182,40 @@ def _evaluated_at(store: Store, alert_ids: list[str]) -> dict[str, datetime | No
 
 
 def _insert_evaluation(store: Store, record: EvaluationRecord) -> None:
+    values = {"alert_id": record.alert_id, "evaluated_at": record.evaluated_at, "state": str(record.state),
+              "value": encode_value(record.value), "error": record.error, "duration_ms": record.duration_ms,
+              "notified": record.notified, "evaluation_id": record.id or None}  # fmt: skip
     columns = ALERT_EVALUATIONS.column_names
     store.engine.execute(
         f"INSERT INTO {store.table(ALERT_EVALUATIONS)} ({', '.join(quote(c) for c in columns)}) "
         f"VALUES ({', '.join('?' for _ in columns)})",
-        [record.alert_id, record.evaluated_at, str(record.state), encode_value(record.value), record.error,
-         record.duration_ms, record.notified],
-    )  # fmt: skip
-
-
-def _insert_entry(store: Store, entry: OutboxEntry) -> None:
-    """Insert a message once: the same id (a replayed decision) is never recorded twice."""
-    marks = ", ".join("?" for _ in _OUTBOX_COLUMNS)
-    table = store.table(ALERT_NOTIFICATION_OUTBOX)
-    store.engine.execute(
-        f"INSERT INTO {table} ({_select()}) SELECT {marks} WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE id = ?)",
-        [*_row(entry), entry.id],
+        [values[column] for column in columns],
     )
+
+
+def _insert_entry(store: Store, entry: OutboxEntry) -> bool:
+    """Insert a message once: the same id (a replayed decision) is never recorded — nor sent — twice."""
+    table = store.table(ALERT_NOTIFICATION_OUTBOX)
+    if store.engine.execute(f"SELECT 1 FROM {table} WHERE id = ?", [entry.id]).rows:
+        return False
+    marks = ", ".join("?" for _ in _OUTBOX_COLUMNS)
+    store.engine.execute(f"INSERT INTO {table} ({_select()}) VALUES ({marks})", _row(entry))
+    return True
 
 
 def _update_entry(store: Store, entry: OutboxEntry) -> None:
     store.engine.execute(
         f"UPDATE {store.table(ALERT_NOTIFICATION_OUTBOX)} SET status = ?, attempts = ?, last_error = ?, "
-        "sent_at = ?, next_attempt_at = ? WHERE id = ?",
-        [str(entry.status), entry.attempts, entry.last_error, entry.sent_at, entry.next_attempt_at, entry.id],
+        "sent_at = ?, next_attempt_at = ?, expires_at = ? WHERE id = ?",
+        [
+            str(entry.status),
+            entry.attempts,
+            entry.last_error,
+            entry.sent_at,
+            entry.next_attempt_at,
+            entry.expires_at,
+            entry.id,
+        ],
     )
 
 
@@ -214,5 +231,5 @@ def _entry(row: dict[str, Any]) -> OutboxEntry:
     return OutboxEntry(
         row["id"], row["alert_id"], row["channel"], row["type"], DeliveryStatus(row["status"]), row["attempts"],
         row["last_error"], row["created_at"], row["sent_at"], row["next_attempt_at"], row["event"] or "trigger",
-        message,
+        message, row["expires_at"], row["evaluation_id"],
     )  # fmt: skip

@@ -86,19 +86,33 @@ class Store:
         return report
 
     # --- rules --------------------------------------------------------------------------------------------
-    def upsert_rules(self, rules: Sequence[AlertRule], now: datetime) -> UpsertCounts:
+    def upsert_rules(self, rules: Sequence[AlertRule], now: datetime, *, dry_run: bool = False) -> UpsertCounts:
         """Full-document upsert keyed on ``alert_id``; keeps ``created_*`` and the sync columns.
 
         A rule equal to the stored one is not written, so its ``updated_at`` keeps meaning "last changed".
+        ``dry_run`` counts what it would write and writes nothing.
         """
         existing = self._existing_ids(ALERT_CONFIGURATIONS, "alert_id", [r.alert_id for r in rules])
         # A row broken by hand does not load; it counts as changed, so an import repairs it.
         stored = {s.rule.alert_id: s.rule for s in self.load_rules(existing, problems=[])} if existing else {}
         changed = [rule for rule in rules if stored.get(rule.alert_id) != rule]
-        values = [self._row(rule.model_dump(mode="python"), _RULE_USER_COLUMNS, now) for rule in changed]
-        self._merge(ALERT_CONFIGURATIONS, "alert_id", _RULE_USER_COLUMNS, values)
+        if not dry_run:
+            values = [self._row(rule.model_dump(mode="python"), _RULE_USER_COLUMNS, now) for rule in changed]
+            self._merge(ALERT_CONFIGURATIONS, "alert_id", _RULE_USER_COLUMNS, values)
         updated = sum(1 for rule in changed if rule.alert_id in existing)
         return UpsertCounts(len(changed) - updated, updated, len(rules) - len(changed))
+
+    def rule_ids(self) -> list[str]:
+        """Every stored rule's id, readable or not, in order."""
+        rows = self.engine.execute(f"SELECT alert_id FROM {self.table(ALERT_CONFIGURATIONS)} ORDER BY alert_id")
+        return [str(row[0]) for row in rows.rows]
+
+    def delete_rules(self, alert_ids: Sequence[str]) -> None:
+        """Remove the rules' rows (the ownership records stay: the next sync retires their alerts)."""
+        if alert_ids:
+            marks = ", ".join("?" for _ in alert_ids)
+            self.engine.execute(f"DELETE FROM {self.table(ALERT_CONFIGURATIONS)} WHERE alert_id IN ({marks})",
+                                list(alert_ids))  # fmt: skip
 
     def insert_missing_rules(self, rules: Sequence[AlertRule], now: datetime) -> list[str]:
         """Insert the rules whose ``alert_id`` is not stored yet and return their ids; stored rules stay as they are.

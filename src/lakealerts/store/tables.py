@@ -98,6 +98,7 @@ ALERT_CONFIGURATIONS = TableDef(
         _c("last_synced_at", "TIMESTAMP"),
         _c("last_sync_status", "STRING"),
         _c("last_sync_error", "STRING"),
+        _c("run_as", "STRING"),  # last, where `init` adds it to an older table too
     ),
     ("alert_id",),
 )
@@ -180,6 +181,7 @@ ALERT_EVALUATIONS = TableDef(
         _c("error", "STRING"),
         _c("duration_ms", "DOUBLE"),
         _c("notified", "BOOLEAN", False),
+        _c("evaluation_id", "STRING"),
     ),
 )
 
@@ -201,8 +203,26 @@ ALERT_NOTIFICATION_OUTBOX = TableDef(
         _c("next_attempt_at", "TIMESTAMP"),
         _c("event", "STRING"),
         _c("payload", "STRING"),
+        _c("expires_at", "TIMESTAMP"),  # wall clock, 24 h after the message was first claimed
+        _c("evaluation_id", "STRING"),  # the alert_evaluations row a sent message marks notified
     ),
     ("id",),
+)
+
+# DESIGN §10.2: the alerts this store created or adopted, per workspace host. Only these are ever deleted;
+# ``synced_alert`` is the alert as the last sync wrote it (normalised JSON), which tells drift from a change.
+ALERT_SYNC_OWNERSHIP = TableDef(
+    "alert_sync_ownership",
+    (
+        _c("host", "STRING", False),
+        _c("databricks_alert_id", "STRING", False),
+        _c("alert_id", "STRING", False),
+        _c("parent_path", "STRING"),
+        _c("created_by_us", "BOOLEAN", False),
+        _c("recorded_at", "TIMESTAMP", False),
+        _c("synced_alert", "STRING"),
+    ),
+    ("host", "databricks_alert_id"),
 )
 
 ALL_TABLES: tuple[TableDef, ...] = (
@@ -213,4 +233,5 @@ ALL_TABLES: tuple[TableDef, ...] = (
     ALERT_STATE,
     ALERT_EVALUATIONS,
     ALERT_NOTIFICATION_OUTBOX,
+    ALERT_SYNC_OWNERSHIP,
 )

@@ -62,8 +62,10 @@ def apply_plan(
     stored_ids: dict[str, str | None] | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
     progress: Callable[[Outcome], None] | None = None,
+    deleted: list[str] | None = None,
 ) -> list[Outcome]:
-    """Apply ``plan``; ``stored_ids`` (alert_id -> stored databricks id) keeps ids on skipped rules."""
+    """Apply ``plan``; ``stored_ids`` (alert_id -> stored databricks id) keeps ids on skipped rules; the ids of
+    the alerts actually deleted are appended to ``deleted`` (a folder move's delete included)."""
     stored = stored_ids or {}
     outcomes = [
         Outcome(u.alert_id, "unchanged", SyncStatus.UNCHANGED, u.databricks_alert_id, u.display_name)
@@ -75,7 +77,8 @@ def apply_plan(
     ]
     if plan.create:
         remote.mkdirs(parent_path)
-    tasks: list[Callable[[], Outcome]] = [partial(_delete, remote, d) for d in plan.delete]
+    gone = deleted if deleted is not None else []
+    tasks: list[Callable[[], Outcome]] = [partial(_delete, remote, d, gone) for d in plan.delete]
     tasks += [partial(_update, remote, u) for u in plan.update]
     tasks += [partial(_create, remote, c) for c in plan.create]
     lost: list[_LostCreate] = []
@@ -120,7 +123,7 @@ def _update(remote: RemoteWorkspace, update: Update) -> Outcome:
     return Outcome(update.alert_id, "update", SyncStatus.UPDATED, update.databricks_alert_id, update.alert.display_name)
 
 
-def _delete(remote: RemoteWorkspace, delete: Delete) -> Outcome:
+def _delete(remote: RemoteWorkspace, delete: Delete, gone: list[str]) -> Outcome:
     try:
         remote.delete_alert(delete.databricks_alert_id, delete.purge)
     except NotFound:
@@ -128,6 +131,7 @@ def _delete(remote: RemoteWorkspace, delete: Delete) -> Outcome:
     except Exception as error:
         return Outcome(delete.alert_id, "delete", SyncStatus.FAILED, delete.databricks_alert_id,
                        delete.display_name, _message(error))  # fmt: skip
+    gone.append(delete.databricks_alert_id)  # list.append is atomic: safe from the pool's threads
     return Outcome(delete.alert_id, "delete", SyncStatus.DELETED, None, delete.display_name)
 
 

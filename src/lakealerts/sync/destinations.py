@@ -97,11 +97,12 @@ def _sync_one(
     if not destination.is_enabled:
         return _retire(destination.destination_id, stored.databricks_destination_id, by_id, remote, dry_run)
     action = "create" if found is None else ("recreate" if found[2] != destination.destination_type.value else "update")
-    if dry_run:
-        return DestinationOutcome(destination.destination_id, action, SyncStatus.PLANNED, remote_id)
     try:
+        # Resolved in a dry run too: `plan` must fail what `sync` would fail (DESIGN §10.2), never send it.
         config = to_config(destination, resolve_config(destination.config_json, destination.destination_id, env,
                                                        secret_reader))  # fmt: skip
+        if dry_run:
+            return DestinationOutcome(destination.destination_id, action, SyncStatus.PLANNED, remote_id)
         if action == "recreate" and remote_id:
             remote.delete_destination(remote_id)
         if action == "update" and remote_id:

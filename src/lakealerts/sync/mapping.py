@@ -19,6 +19,7 @@ from databricks.sdk.service.sql import (
     AlertV2Operand,
     AlertV2OperandColumn,
     AlertV2OperandValue,
+    AlertV2RunAs,
     AlertV2Subscription,
     ComparisonOperator,
     CronSchedule,
@@ -26,7 +27,7 @@ from databricks.sdk.service.sql import (
 )
 
 from lakealerts.errors import LakeAlertsError
-from lakealerts.model import EMAIL, Aggregation, AlertRule, ValueType
+from lakealerts.model import EMAIL, Aggregation, AlertRule, ValueType, run_as_identity
 from lakealerts.sql.identifiers import Namespace
 from lakealerts.sql.render import render
 from lakealerts.sync.policy import DEFAULT_PARENT_PATH
@@ -45,6 +46,7 @@ class MappingContext:
     warehouse_id: str
     parent_path: str = DEFAULT_PARENT_PATH
     destination_ids: Mapping[str, str] | None = None  # our destination_id -> Databricks destination id
+    run_as: str | None = None  # the identity of rules that name none (a validated e-mail or application id)
 
 
 def to_alert(rule: AlertRule, context: MappingContext) -> AlertV2:
@@ -63,7 +65,19 @@ def to_alert(rule: AlertRule, context: MappingContext) -> AlertV2:
         custom_summary=fill_our_variables(rule.custom_subject_template, rule) if custom else None,
         custom_description=fill_our_variables(rule.custom_body_template, rule) if custom else None,
         parent_path=context.parent_path,
+        run_as=_run_as(rule.run_as or context.run_as),
     )
+
+
+def _run_as(identity: str | None) -> AlertV2RunAs | None:
+    """``AlertV2RunAs`` for a user's e-mail or a service principal's application id; None (the field is not
+    sent, so the alert runs as whoever deploys it) when no identity is given."""
+    if not identity:
+        return None
+    field_name, value = run_as_identity(identity)
+    if field_name == "user_name":
+        return AlertV2RunAs(user_name=value)
+    return AlertV2RunAs(service_principal_name=value)
 
 
 def _evaluation(rule: AlertRule, context: MappingContext) -> AlertV2Evaluation:

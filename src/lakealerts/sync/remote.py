@@ -63,6 +63,11 @@ class RemoteWorkspace:
         self.log = log or CallLog()
         self._backoff = backoff_seconds
 
+    @property
+    def host(self) -> str:
+        """The workspace's URL: the key of this store's ownership records (DESIGN §10.2)."""
+        return str(self.client.config.host or "").rstrip("/")
+
     def _call(self, action: Callable[[], T], *, idempotent: bool) -> T:
         started = time.perf_counter()
         try:

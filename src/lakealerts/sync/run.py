@@ -22,7 +22,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +31,7 @@ from lakealerts.findings import Finding
 from lakealerts.model import StoredDestination, StoredRule
 from lakealerts.secrets import SecretReader
 from lakealerts.sql.identifiers import Namespace
+from lakealerts.store.ownership import OwnershipRecord, forget_ownership, load_ownership, record_ownership
 from lakealerts.store.store import Store
 from lakealerts.store.sync_records import (
     RuleWriteBack,
@@ -44,7 +45,7 @@ from lakealerts.store.sync_records import (
 from lakealerts.sync.applier import Outcome, apply_plan
 from lakealerts.sync.destinations import DestinationOutcome, sync_destinations
 from lakealerts.sync.mapping import MappingContext, MappingError, to_alert
-from lakealerts.sync.planner import Desired, Plan, build_plan
+from lakealerts.sync.planner import Desired, DestinationsPlan, Owned, Plan, build_plan, normalise
 from lakealerts.sync.policy import SyncOptions
 from lakealerts.sync.remote import REMOTE_ERRORS, RemoteWorkspace
 from lakealerts.sync.status import SUCCESS_STATUSES, SyncStatus, success_rate
@@ -97,6 +98,16 @@ class StoredInputs:
     unreadable_destinations: list[Finding]  # rows the model rejects: reported as FAILED, left alone remotely
     rules: list[StoredRule] = field(default_factory=list)
     unreadable_rules: list[Desired] = field(default_factory=list)  # skipped as INVALID, their alerts claimed
+    owned: dict[str, OwnershipRecord] = field(default_factory=dict)  # DESIGN §10.2, by Databricks id
+
+
+@dataclass
+class Written:
+    """What phase 3 writes of the rules: their sync columns, the alerts now owned, the alerts deleted."""
+
+    rules: list[RuleWriteBack]
+    owned: list[OwnershipRecord]
+    deleted: list[str]
 
 
 def run_sync(
@@ -119,10 +130,11 @@ def run_sync(
     say = progress or (lambda _message: None)
     run_id, started, started_clock = str(uuid.uuid4()), clock(), time.perf_counter()
     first_call = len(remote.log.latencies_ms)  # a RemoteWorkspace may serve several runs: count only this one's
+    host = remote.host
     with open_store() as opened:  # 1. read
-        stored = read_inputs(opened, options)
+        stored = read_inputs(opened, options, host)
     result = SyncResult(run_id, options.dry_run, Plan())
-    written: list[RuleWriteBack] | None = None
+    written: Written | None = None
     stopped: BaseException | None = None
     try:  # 2. remote, with the store closed
         _sync_destinations(remote, options, result, stored, env, secret_reader, say)
@@ -135,7 +147,9 @@ def run_sync(
         if not options.dry_run:
             write_destination_ids(opened, {d.destination_id: d.databricks_destination_id for d in result.destinations})
         if written is not None:
-            write_back_rules(opened, written, clock())
+            write_back_rules(opened, written.rules, clock())
+            record_ownership(opened, host, written.owned, clock())
+            forget_ownership(opened, host, written.deleted)
         _record(opened, options, result, started, clock(), time.perf_counter() - started_clock,
                 remote.log.latencies_ms[first_call:], aborted)  # fmt: skip
     if stopped is not None:
@@ -154,16 +168,17 @@ def _opener(store: Store | StoreOpener) -> StoreOpener:
     return store
 
 
-def read_inputs(store: Store, options: SyncOptions) -> StoredInputs:
+def read_inputs(store: Store, options: SyncOptions, host: str) -> StoredInputs:
     """Phase 1: the destinations (read once: synced, then checked against) and, unless the run is for
-    destinations only, the rules with their stored ids."""
+    destinations only, the rules with their stored ids and the alerts this store owns on ``host``."""
     unreadable: list[Finding] = []
     destinations = store.load_destinations(problems=unreadable)
     if not options.include_rules:
         return StoredInputs(store.namespace, destinations, unreadable)
     problems: list[Finding] = []
     rules = store.load_rules(problems=problems)
-    return StoredInputs(store.namespace, destinations, unreadable, rules, _unreadable_rows(store, problems))
+    return StoredInputs(store.namespace, destinations, unreadable, rules, _unreadable_rows(store, problems),
+                        load_ownership(store, host))  # fmt: skip
 
 
 def _sync_destinations(
@@ -209,22 +224,65 @@ def _sync_rules(
     result: SyncResult,
     stored: StoredInputs,
     say: Callable[[str], None],
-) -> list[RuleWriteBack] | None:
-    """Plan and (unless a dry run) apply; the rules' write-back rows, or None when nothing was applied."""
+) -> Written | None:
+    """Plan and (unless a dry run) apply; what phase 3 writes, or None when nothing was applied."""
     desired = _desired(stored, options, _destination_ids(result))
     say(f"listing alerts; planning {len(desired)} rules")
-    result.plan = build_plan(desired, remote.list_alerts(), options.parent_path, options.delete_policy)
+    owned = {i: Owned(i, r.alert_id, r.parent_path, r.synced_alert) for i, r in stored.owned.items()}
+    plan = build_plan(desired, remote.list_alerts(), options.parent_path, options.delete_policy, owned)
+    result.plan = replace(plan, destinations=destinations_plan(result.destinations))
     stored_ids = {d.alert_id: d.stored_alert_id for d in desired}
     if options.dry_run:
         result.success_rate = success_rate(result.plan.expected_statuses())  # what the real sync would get
         return None
-    say(f"applying: {len(result.plan.create)} create, {len(result.plan.update)} update, "
-        f"{len(result.plan.delete)} delete")  # fmt: skip
-    result.outcomes = apply_plan(
-        result.plan, remote, options.parent_path, stored_ids=stored_ids, concurrency=options.concurrency
-    )
+    changes = len(plan.create) + len(plan.update) + len(plan.delete)
+    say(f"applying: {len(plan.create)} create, {len(plan.update)} update, {len(plan.delete)} delete")
+    deleted: list[str] = []
+    result.outcomes = apply_plan(plan, remote, options.parent_path, stored_ids=stored_ids,
+                                 concurrency=options.concurrency, progress=_progress(say, changes),
+                                 deleted=deleted)  # fmt: skip
     result.success_rate = success_rate(o.status for o in result.outcomes if o.alert_id is not None)  # rules only
-    return [_write_back(o) for o in result.outcomes if o.alert_id and o.status != SyncStatus.SKIPPED]
+    rules = [_write_back(o) for o in result.outcomes if o.alert_id and o.status != SyncStatus.SKIPPED]
+    return Written(rules, _owned_now(result.outcomes, desired, stored.owned, options.parent_path), deleted)
+
+
+def _progress(say: Callable[[str], None], total: int) -> Callable[[Outcome], None]:
+    """Every 100th applied change (and the last) on stderr: a long sync shows it is moving."""
+    done = [0]
+
+    def applied(_outcome: Outcome) -> None:
+        done[0] += 1
+        if total >= 100 and (done[0] % 100 == 0 or done[0] == total):
+            say(f"applied {done[0]}/{total}")
+
+    return applied
+
+
+def _owned_now(
+    outcomes: list[Outcome], desired: list[Desired], before: Mapping[str, OwnershipRecord], parent_path: str
+) -> list[OwnershipRecord]:
+    """The ownership records after a run: every alert a rule now has (created, adopted, updated or unchanged),
+    with the alert as this run left it (the base of the next run's drift check)."""
+    wanted = {d.alert_id: d.alert for d in desired if d.alert is not None}
+    records = []
+    for outcome in outcomes:
+        alert = wanted.get(outcome.alert_id or "")
+        if outcome.status not in SUCCESS_STATUSES or not outcome.databricks_alert_id or alert is None:
+            continue
+        previous = before.get(outcome.databricks_alert_id)
+        created = outcome.action == "create" or (previous is not None and previous.created_by_us)
+        records.append(OwnershipRecord(outcome.databricks_alert_id, outcome.alert_id or "", parent_path, created,
+                                       normalise(alert)))  # fmt: skip
+    return records
+
+
+def destinations_plan(outcomes: list[DestinationOutcome]) -> DestinationsPlan:
+    """Destination ids by action: a type change is delete + create; failures belong to no bucket."""
+
+    def ids(*actions: str) -> tuple[str, ...]:
+        return tuple(d.destination_id for d in outcomes if d.action in actions and d.status != SyncStatus.FAILED)
+
+    return DestinationsPlan(ids("create", "recreate"), ids("update"), ids("delete", "recreate"), ids("none"))
 
 
 def _desired(stored: StoredInputs, options: SyncOptions, destination_ids: dict[str, str]) -> list[Desired]:

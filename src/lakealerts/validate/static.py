@@ -77,7 +77,7 @@ class StaticResult:
 
 def check_rule(rule: AlertRule, context: StaticContext) -> StaticResult:
     """All static checks of one rule, in the order a user would fix them."""
-    findings = template_findings(rule.alert_query_template)
+    findings = template_findings(rule.alert_query_template, namespace=context.namespace)
     rendered = render(rule.alert_query_template, context.namespace) if not findings else None
     query = None
     if rendered is not None:

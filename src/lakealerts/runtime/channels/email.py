@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 from lakealerts.model import DestinationType
-from lakealerts.runtime.channels.base import Channel, DeliverySettings, SkippedDelivery
+from lakealerts.runtime.channels.base import Channel, DeliveryError, DeliverySettings, SkippedDelivery
 from lakealerts.runtime.messages import Message
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
@@ -36,6 +36,16 @@ def email_message(sender: str, recipients: list[str], message: Message) -> Email
     return email
 
 
+def _scrubbed(text: str, smtp_url: str) -> str:
+    """``text`` without the SMTP URL's credentials (whole, or any piece of its user:password part)."""
+    credentials = smtp_url.split("://", 1)[-1].rsplit("@", 1)[0] if "@" in smtp_url else ""
+    parts = re.split(r"[:/]", credentials)  # a password may hold '/' (then urlparse reads it as a path)
+    pieces = [smtp_url, credentials, *parts, *(unquote(part) for part in parts)]
+    for piece in sorted((p for p in pieces if len(p) >= 3), key=len, reverse=True):
+        text = text.replace(piece, "***")
+    return text
+
+
 class EmailKind:
     """EMAIL destinations and e-mail address channels: ``{"addresses": [..]}``."""
 
@@ -47,20 +57,26 @@ class EmailKind:
         smtp = settings.smtp
         if not smtp.url:
             raise SkippedDelivery("no LAKEALERTS_SMTP_URL: e-mail written to the outbox only")
-        url = urlparse(smtp.url)
+        try:
+            self._send(smtp.url, smtp.sender, smtp.timeout, list(config["addresses"]), message)
+        except Exception as error:  # the SMTP URL holds a password: no error text may carry it
+            raise DeliveryError(_scrubbed(f"{type(error).__name__}: {error}", smtp.url)) from None
+
+    def _send(self, smtp_url: str, sender: str, timeout: float, recipients: list[str], message: Message) -> None:
+        url = urlparse(smtp_url)
         options = parse_qs(url.query)
         host, port = url.hostname or "localhost", url.port or (465 if url.scheme == "smtps" else 25)
         client: smtplib.SMTP
         if url.scheme == "smtps":
-            client = smtplib.SMTP_SSL(host, port, timeout=smtp.timeout, context=ssl.create_default_context())
+            client = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
         else:
-            client = smtplib.SMTP(host, port, timeout=smtp.timeout)
+            client = smtplib.SMTP(host, port, timeout=timeout)
         with client:  # QUIT and close whatever happens below
             if options.get("starttls", ["false"])[0].lower() == "true":
                 client.starttls(context=ssl.create_default_context())
             if url.username:
                 client.login(unquote(url.username), unquote(url.password or ""))
-            client.send_message(email_message(smtp.sender, list(config["addresses"]), message))
+            client.send_message(email_message(sender, recipients, message))
 
     def copy(self, sender: str, channel: Channel, message: Message) -> tuple[str, bytes]:
         """``.eml``: the e-mail as sent, to the channel's addresses."""
