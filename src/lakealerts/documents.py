@@ -8,16 +8,15 @@ characters, 5,000-digit numbers, megabytes of text), the finding quotes it escap
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from lakealerts.errors import QuartzError
-from lakealerts.findings import Finding
+from lakealerts.findings import DESTINATION, Finding
 from lakealerts.model import (
     DESTINATION_SYNC_KEYS,
     ID_PATTERN,
@@ -64,8 +63,10 @@ def parse_rules(documents: Iterable[Mapping[str, Any]]) -> ParseReport[AlertRule
 
 
 def parse_destinations(documents: Iterable[Mapping[str, Any]]) -> ParseReport[NotificationDestination]:
-    """Validate destination documents, like ``parse_rules``."""
-    return _parse(documents, NotificationDestination, "destination_id", DESTINATION_IGNORED_KEYS)
+    """Validate destination documents, like ``parse_rules``; their findings name a destination."""
+    report = _parse(documents, NotificationDestination, "destination_id", DESTINATION_IGNORED_KEYS)
+    report.problems = [replace(problem, kind=DESTINATION) for problem in report.problems]
+    return report
 
 
 def _parse(
@@ -80,7 +81,7 @@ def _parse(
                     None,
                     "<document>",
                     f"expected a mapping, got {type(document).__name__}",
-                    "write each rule as a mapping of column names to values",
+                    "write each document as a mapping of column names to values",
                 )
             )
             continue
@@ -89,7 +90,7 @@ def _parse(
         try:
             parsed = model.model_validate({k: v for k, v in document.items() if k not in ignored})
         except ValidationError as exc:
-            report.problems.extend(_problems(rule_id, exc, model))
+            report.problems.extend(_problem(rule_id, error, model, set(document)) for error in exc.errors())
             continue
         key = str(getattr(parsed, id_key))
         if key in seen:
@@ -107,11 +108,6 @@ def _parse(
     return report
 
 
-def _problems(rule_id: str | None, exc: ValidationError, model: type[BaseModel]) -> list[Finding]:
-    """One problem per pydantic error, with the field and fix spelled out for a user."""
-    return [_problem(rule_id, error, model) for error in exc.errors()]
-
-
 def _label(value: object) -> str | None:
     """A document's id as findings name it: escaped and cut short if it is hostile, None if missing."""
     if value is None:
@@ -119,7 +115,8 @@ def _label(value: object) -> str | None:
     return printable(value, _LABEL_LENGTH) if isinstance(value, str) else shown(value)
 
 
-def _problem(rule_id: str | None, error: ErrorDetails, model: type[BaseModel]) -> Finding:
+def _problem(rule_id: str | None, error: ErrorDetails, model: type[BaseModel], given: set[str]) -> Finding:
+    """One problem per pydantic error, with the field and fix spelled out for a user."""
     field_name = ".".join(str(_label(part)) for part in error["loc"]) or "<document>"
     cause = (error.get("ctx") or {}).get("error")
     if isinstance(cause, FieldError):
@@ -130,7 +127,7 @@ def _problem(rule_id: str | None, error: ErrorDetails, model: type[BaseModel]) -
     kind = error["type"]
     if kind == "extra_forbidden":
         return Finding.rejected(
-            rule_id, field_name, f"unknown key '{field_name}'", _unknown_key_hint(field_name, model)
+            rule_id, field_name, f"unknown key '{field_name}'", _unknown_key_hint(field_name, model, given)
         )
     if kind == "missing":
         return Finding.rejected(
@@ -149,9 +146,31 @@ def _problem(rule_id: str | None, error: ErrorDetails, model: type[BaseModel]) -
     return Finding.rejected(rule_id, field_name, f"{message} (got {shown(error['input'])})", hint)
 
 
-def _unknown_key_hint(key: str, model: type[BaseModel]) -> str:
+def _unknown_key_hint(key: str, model: type[BaseModel], given: set[str]) -> str:
+    """ "did you mean" over all the model's keys, ranked by edit distance to the whole key or to its start
+    (``threshhold_value`` is one edit from the start of each ``threshold_value_*``), a key the document already
+    has counting 2 more (it is less likely the one meant); the closest ones are all named."""
     known = list(model.model_fields)
-    close = difflib.get_close_matches(key, known, n=1)
+    scored = sorted(
+        (min(_distance(key, name), _distance(key, name[: len(key)]) + 1) + 2 * (name in given),
+         _distance(key, name), name)
+        for name in known
+    )  # fmt: skip
+    limit = max(2, len(key) * 2 // 3)
+    close = [name for score, _, name in scored if score <= min(limit, scored[0][0])][:4] if scored else []
     if close:
-        return f"did you mean {close[0]!r}? Otherwise remove the key"
+        named = ", ".join(repr(name) for name in close[:-1]) + " or " if len(close) > 1 else ""
+        named += repr(close[-1])
+        return f"did you mean {named}? Otherwise remove the key"
     return "remove the key; known keys are " + ", ".join(known)
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance: insertions, deletions and substitutions."""
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
+        previous = current
+    return previous[-1]

@@ -12,12 +12,15 @@ from typing import Any
 
 #: The code of a document the model rejects (a bad import, a row broken by hand in the table).
 RULE_INVALID = "RULE_INVALID"
+#: What a finding's document is: a rule (the default) or a destination.
+RULE, DESTINATION = "rule", "destination"
 
 
 @dataclass(frozen=True)
 class Finding:
     """``code`` is stable (see docs/findings.md); ``line``/``col`` point into the SQL when known (1-based);
-    ``rule_id`` names the document when the finding travels without it (an import's rejected rule)."""
+    ``rule_id`` names the document when the finding travels without it (an import's rejected rule), ``kind``
+    says what that document is (``rule`` or ``destination``)."""
 
     code: str
     field: str
@@ -26,6 +29,7 @@ class Finding:
     line: int | None = None
     col: int | None = None
     rule_id: str | None = None
+    kind: str = RULE
 
     @classmethod
     def rejected(cls, rule_id: str | None, field: str, message: str, hint: str) -> Finding:
@@ -52,4 +56,4 @@ class Finding:
         return {"id": self.rule_id, "field": self.field, "message": self.message, "hint": self.hint}
 
     def __str__(self) -> str:
-        return f"rule {self.rule_id or '<no id>'}: {self.field}: {self.message} (fix: {self.hint})"
+        return f"{self.kind} {self.rule_id or '<no id>'}: {self.field}: {self.message} (fix: {self.hint})"

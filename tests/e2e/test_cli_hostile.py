@@ -76,9 +76,10 @@ def test_a_schedule_that_never_fires_again_is_a_validation_finding(cli: Cli) -> 
 def test_misplaced_references_are_rejected_and_plain_secrets_masked_when_listed(cli: Cli) -> None:
     result = no_traceback(cli("destinations", "import", str(HOSTILE / "destinations.yaml")))
     assert result.code == 1
-    assert "rule leaky_hook: config_json.url: holds the reference ${env:DATABRICKS_TOKEN} inside" in result.stderr
-    assert "rule own_token: config_json.integration_key:" in result.stderr and "own credential" in result.stderr
-    assert "rule crlf_name: destination_name: contains a carriage return" in result.stderr
+    leaky = "destination leaky_hook: config_json.url: holds the reference ${env:DATABRICKS_TOKEN} inside"
+    assert leaky in result.stderr
+    assert "destination own_token: config_json.integration_key:" in result.stderr and "own credential" in result.stderr
+    assert "destination crlf_name: destination_name: contains a carriage return" in result.stderr
     listed = {d["destination_id"]: d["config_json"] for d in cli("destinations", "list", "--json").json()}
     assert listed == {
         "plain_hook": {"url": "***", "username": "***", "password": "***"},

@@ -24,7 +24,8 @@ CORE = (
     "lakealerts.sync.status", "lakealerts.sync.diff", "lakealerts.sync.plan_text", "lakealerts.runtime.evaluator",
     "lakealerts.runtime.state",
     "lakealerts.runtime.schedule", "lakealerts.runtime.messages", "lakealerts.runtime.ports",
-    "lakealerts.runtime.replay", "lakealerts.runtime.delivery",
+    "lakealerts.runtime.replay", "lakealerts.runtime.delivery", "lakealerts.alerttest.spec",
+    "lakealerts.alerttest.starter",
 )  # fmt: skip
 # What the core must never reach: our adapters and the libraries that do I/O. (The engine port,
 # ``lakealerts.engines.base``, is an interface; the SDK's dataclasses are the sync contract's data.)

@@ -1,17 +1,45 @@
-"""The destination use cases: import and list notification destinations (their sync is in ``app.sync``)."""
+"""The destination use cases: import, list and test notification destinations (their sync is in ``app.sync``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from lakealerts.app.context import AppContext
+from lakealerts.app.evaluate import dispatcher, migrate
 from lakealerts.app.rules import ImportReport, read_all
 from lakealerts.documents import parse_destinations
+from lakealerts.errors import NotFoundError
 from lakealerts.findings import Finding
-from lakealerts.model import StoredDestination
+from lakealerts.model import AlertRule, StoredDestination
+from lakealerts.runtime.channels import Channel, SmtpSettings
+from lakealerts.runtime.messages import render_message
+from lakealerts.runtime.outbox import Outbox
+from lakealerts.runtime.ports import Delivery, DeliveryStatus
+from lakealerts.runtime.state import AlertStatus, NotifyEvent
+from lakealerts.store.runtime import StoreRuntime
+
+TEST_SUBJECT_PREFIX = "[test] "
+# The message of `destinations test` without --rule: a made-up rule, so every template variable has a value.
+SAMPLE_RULE = AlertRule.model_validate(
+    {
+        "alert_id": "lakealerts-test",
+        "alert_name": "lakealerts test message",
+        "alert_description": "A test message sent by `lakealerts destinations test`: this destination works.",
+        "agent_domain": "RELIABILITY",
+        "severity": "INFO",
+        "alert_query_template": "SELECT 6 AS failed_runs_1h",
+        "threshold_column": "failed_runs_1h",
+        "threshold_operator": ">",
+        "threshold_value_type": "DOUBLE",
+        "threshold_value_double": 5,
+        "schedule_cron": "0 0 * * * ?",
+        "owner": "lakealerts@localhost",
+    }
+)
+SAMPLE_VALUE = 6
 
 
 def import_destinations(ctx: AppContext, paths: Sequence[Path]) -> ImportReport:
@@ -54,3 +82,65 @@ def destination_document(stored: StoredDestination) -> dict[str, Any]:
         **stored.audit.model_dump(mode="json"),
         "databricks_destination_id": stored.databricks_destination_id,
     }
+
+
+@dataclass(frozen=True)
+class DestinationTest:
+    """How a test message through one destination ended: the peer's answer, recorded in the outbox."""
+
+    destination_id: str
+    destination_type: str
+    alert_id: str
+    delivery: Delivery
+    was_enabled: bool
+
+    @property
+    def sent(self) -> bool:
+        """Whether the peer accepted the message."""
+        return self.delivery.status is DeliveryStatus.SENT
+
+    def to_dict(self) -> dict[str, Any]:
+        """``destinations test --json``."""
+        return {
+            "destination_id": self.destination_id,
+            "type": self.destination_type,
+            "alert_id": self.alert_id,
+            "message_id": self.delivery.message_id,
+            "event": self.delivery.event,
+            "status": self.delivery.status,
+            "error": self.delivery.last_error,
+            "subject": self.delivery.message.subject if self.delivery.message else None,
+            "file": str(self.delivery.file) if self.delivery.file else None,
+        }
+
+
+def send_test_message(ctx: AppContext, destination_id: str, rule_id: str | None = None) -> DestinationTest:
+    """Send one test message through ``destination_id`` now (also when it is disabled): rendered with the rule
+    ``rule_id``'s templates as if it had just triggered, or a sample message. One attempt, no retry; recorded in
+    the outbox with the event ``test`` and an id of its own (real messages never have that event), so it
+    never stands for, nor de-duplicates, a real message. NotFoundError for an unknown destination or rule."""
+    migrate(ctx)
+    with ctx.store(read_only=True) as store:
+        destinations = store.destinations_by_id(problems=[])
+        rule = store.get_rule(rule_id).rule if rule_id else SAMPLE_RULE
+    destination = destinations.get(destination_id)
+    if destination is None:
+        raise NotFoundError(
+            f"no notification_destinations row with destination_id {destination_id}",
+            hint="check the id, or list what is stored (lakealerts destinations list)",
+        )
+    now = ctx.now()
+    value = SAMPLE_VALUE if rule is SAMPLE_RULE else rule.threshold_value
+    message = render_message(rule, str(AlertStatus.TRIGGERED), str(AlertStatus.OK), value, now)
+    message = replace(message, subject=TEST_SUBJECT_PREFIX + message.subject)
+    channel = Channel(destination_id, destination.destination_type, destination.config_json)
+    outbox = Outbox(ctx.settings.outbox_dir, SmtpSettings.from_env(ctx.env).sender)
+    entry, copy = outbox.enqueue(channel, message, NotifyEvent.TEST, now)
+    records = StoreRuntime(ctx.store, lambda: ctx.store(read_only=True))
+    records.record([entry])
+    enabled = {destination_id: destination.model_copy(update={"is_enabled": True})}
+    (sent,) = replace(dispatcher(ctx), attempts=1).dispatch([entry], enabled, {entry.id: copy})
+    final = replace(sent, next_attempt_at=None)  # a test is answered once: never sent again by a later round
+    records.finish([final])
+    return DestinationTest(destination_id, destination.destination_type.value, rule.alert_id, final,
+                           destination.is_enabled)  # fmt: skip

@@ -26,7 +26,7 @@ from lakealerts.runtime.replay import Instant, replay
 from lakealerts.runtime.round import Runtime
 from lakealerts.runtime.state import AlertStatus
 from lakealerts.sql.identifiers import quote
-from lakealerts.store.runtime import StoreRuntime
+from lakealerts.store.runtime import StoreRuntime, decode_value
 from lakealerts.store.store import Store
 from lakealerts.store.tables import ALERT_EVALUATIONS, ALERT_NOTIFICATION_OUTBOX, TableDef
 
@@ -163,7 +163,16 @@ def history(ctx: AppContext, alert_id: str | None = None, limit: int = 50) -> Hi
                               limit)  # fmt: skip
         notifications = _recent(store, ALERT_NOTIFICATION_OUTBOX, _HISTORY_NOTIFICATION_COLUMNS, "created_at",
                                 alert_id, limit)  # fmt: skip
+    for evaluation in evaluations:  # stored as JSON text: a number stays a number, as `eval --json` gives it
+        evaluation["value"] = _decoded(evaluation["value"])
     return HistoryResult(evaluations, notifications)
+
+
+def _decoded(text: str | None) -> Any:
+    try:
+        return decode_value(text)
+    except ValueError:  # a row written by hand, not as JSON: shown as it is
+        return text
 
 
 def _recent(

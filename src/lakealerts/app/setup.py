@@ -74,12 +74,16 @@ def init_tables(ctx: AppContext) -> InitResult:
     return InitResult(report, str(settings.store_path), f"{settings.catalog}.{settings.schema}")
 
 
-def seed(ctx: AppContext, *, force: bool = False, email: str | None = None) -> SeedResult:
-    """The pre-built rules (missing ones, or all with ``force``) and the ``default_email`` destination."""
+def seed(
+    ctx: AppContext, *, force: bool = False, email: str | None = None, pack: str = catalog.DEFAULT_PACK
+) -> SeedResult:
+    """The rules of ``pack`` (the 29 of ``gold`` by default; ``system``, ``all``) — missing ones, or all with
+    ``force`` — and the ``default_email`` destination."""
+    catalog.packs(pack)  # an unknown pack is a usage error before the store is opened
     started = time.perf_counter()
     with ctx.store(require_tables=False) as store:
         store.init()
-        report = seed_catalog(store, ctx.now(), force=force, email=email)
+        report = seed_catalog(store, ctx.now(), force=force, email=email, pack=pack)
     return SeedResult(report, round(time.perf_counter() - started, 2))
 
 
@@ -94,14 +98,30 @@ def demo_data(ctx: AppContext, rows: int = DEFAULT_DEMO_ROWS, as_of: date | None
 
 @dataclass(frozen=True)
 class SystemDemoResult:
-    """The system tables written (with their incidents) and how long it took."""
+    """The system tables written (with their incidents), how long it took, and which rules of the system pack
+    fire on them when evaluated at ``evaluate_at``."""
 
     report: SystemReport
     seconds: float
 
+    @property
+    def evaluate_at(self) -> str:
+        """The instant the system pack's documented fire set holds: the as-of day at the pack's ``fires_at``."""
+        return f"{self.report.as_of.isoformat()}T{catalog.PACKS['system'].fires_at}"
+
+    @property
+    def expected_triggered(self) -> list[str]:
+        """The system-pack rules that fire at ``evaluate_at``; the others stay OK."""
+        return sorted(catalog.expected_triggered("system"))
+
     def to_dict(self) -> dict[str, Any]:
         """``demo-data --system --json``."""
-        return {**self.report.to_dict(), "seconds": self.seconds}
+        return {
+            **self.report.to_dict(),
+            "seconds": self.seconds,
+            "evaluate_at": self.evaluate_at,
+            "expected_triggered": self.expected_triggered,
+        }
 
 
 def demo_system_tables(

@@ -1,13 +1,20 @@
-"""The pre-built rules: 29 alert rules in five domains, shipped as YAML data files (DESIGN §8).
+"""The pre-built rules, shipped as YAML data files in two packs (DESIGN §8).
 
-``rules/<domain>.yaml`` hold the rules as documents with the columns of ``alert_configurations``; they are
-parsed with the same code as ``rules import``, and a shipped file that does not parse is a packaging bug:
-:func:`load_rules` raises :class:`CatalogError` naming every problem instead of seeding a partial catalogue.
-``expected_triggered.yaml`` names the rules the demo gold layer makes fire on its as-of day, and why.
+- ``gold`` (the default): 29 alert rules in five domains over the demo gold layer. ``rules/<domain>.yaml``
+  hold the rules; ``expected_triggered.yaml`` names the rules the demo gold layer makes fire on its as-of day.
+- ``system``: 22 rules in four domains (ids ``SYS-<DOMAIN>-NNN``) that read the Databricks system tables
+  directly (``system.billing.usage`` …), so they run on any workspace with system tables enabled and on
+  ``demo-data --system``. ``system/<domain>.yaml`` hold the rules; ``system/expected_triggered.yaml`` names the
+  rules the local system tables make fire at :attr:`Pack.fires_at` on their as-of day.
+
+Rules are documents with the columns of ``alert_configurations``; they are parsed with the same code as
+``rules import``, and a shipped file that does not parse is a packaging bug: :func:`load_rules` raises
+:class:`CatalogError` naming every problem instead of seeding a partial catalogue.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -15,11 +22,38 @@ from typing import Any
 import yaml
 
 from lakealerts.documents import parse_rules
-from lakealerts.errors import LakeAlertsError
+from lakealerts.errors import LakeAlertsError, UsageError
 from lakealerts.model import AlertRule
 
 #: The domains and their rule files, in catalogue order.
 DOMAINS: tuple[str, ...] = ("COST", "SECURITY", "PERFORMANCE", "RELIABILITY", "QUALITY")
+
+
+@dataclass(frozen=True)
+class Pack:
+    """A pack of pre-built rules: where its files are, its domains, and when its documented fire set holds."""
+
+    name: str
+    directory: str  # rule files <directory>/<domain>.yaml, inside this package
+    domains: tuple[str, ...]
+    expected_file: str
+    fires_at: str | None  # UTC time of day on the as-of day the fire set is documented for; None: any time
+
+
+DEFAULT_PACK = "gold"
+#: ``seed --pack all``: every pack, in this order.
+ALL_PACKS = "all"
+PACKS: dict[str, Pack] = {
+    "gold": Pack("gold", "rules", DOMAINS, "expected_triggered.yaml", None),
+    "system": Pack(
+        "system",
+        "system",
+        ("COST", "SECURITY", "PERFORMANCE", "RELIABILITY"),
+        "system/expected_triggered.yaml",
+        "08:00:00Z",
+    ),
+}
+PACK_NAMES: tuple[str, ...] = (*PACKS, ALL_PACKS)
 #: The notification destination every pre-built rule notifies; ``seed`` creates it.
 DEFAULT_DESTINATION_ID = "default_email"
 
@@ -28,10 +62,25 @@ class CatalogError(LakeAlertsError):
     """Raised when a shipped catalogue file is unreadable or holds an invalid rule (a packaging bug)."""
 
 
+def packs(name: str) -> tuple[Pack, ...]:
+    """The packs a ``--pack`` value names (``all``: every pack); UsageError for an unknown name."""
+    if name == ALL_PACKS:
+        return tuple(PACKS.values())
+    if name not in PACKS:
+        raise UsageError(f"unknown rule pack {name!r}", hint=f"use one of: {', '.join(PACK_NAMES)}")
+    return (PACKS[name],)
+
+
 @cache
-def load_rules() -> tuple[AlertRule, ...]:
-    """Every pre-built rule, in domain order then file order; CatalogError if any document is invalid."""
-    documents = [document for domain in DOMAINS for document in _read(f"rules/{domain.lower()}.yaml")]
+def load_rules(pack: str = DEFAULT_PACK) -> tuple[AlertRule, ...]:
+    """Every rule of ``pack`` (default: the 29 of the gold pack; ``all``: every pack), in domain order then
+    file order; CatalogError if any document is invalid."""
+    documents = [
+        document
+        for chosen in packs(pack)
+        for domain in chosen.domains
+        for document in _read(f"{chosen.directory}/{domain.lower()}.yaml")
+    ]
     report = parse_rules(documents)
     if report.problems:
         details = "; ".join(str(problem) for problem in report.problems)
@@ -42,21 +91,25 @@ def load_rules() -> tuple[AlertRule, ...]:
     return tuple(report.valid)
 
 
-def rule_ids() -> frozenset[str]:
-    """The ``alert_id`` of every pre-built rule."""
-    return frozenset(rule.alert_id for rule in load_rules())
+def rule_ids(pack: str = DEFAULT_PACK) -> frozenset[str]:
+    """The ``alert_id`` of every rule of ``pack``."""
+    return frozenset(rule.alert_id for rule in load_rules(pack))
 
 
 @cache
-def expected_triggered() -> dict[str, str]:
-    """Rule id -> why the demo data makes it fire on the as-of day; every other pre-built rule stays OK."""
-    loaded = _load_yaml("expected_triggered.yaml")
-    if not isinstance(loaded, dict) or not set(loaded) <= rule_ids():
-        raise CatalogError(
-            "expected_triggered.yaml must map pre-built rule ids to reasons",
-            hint="this is a bug in the lakealerts package; reinstall it or report the problem",
-        )
-    return {str(key): str(value) for key, value in loaded.items()}
+def expected_triggered(pack: str = DEFAULT_PACK) -> dict[str, str]:
+    """Rule id -> why the demo data makes it fire on the as-of day (at the pack's ``fires_at``); every other
+    rule of ``pack`` stays OK. ``all``: every pack's fire set."""
+    expected: dict[str, str] = {}
+    for chosen in packs(pack):
+        loaded = _load_yaml(chosen.expected_file)
+        if not isinstance(loaded, dict) or not set(loaded) <= rule_ids(chosen.name):
+            raise CatalogError(
+                f"{chosen.expected_file} must map rule ids of the {chosen.name} pack to reasons",
+                hint="this is a bug in the lakealerts package; reinstall it or report the problem",
+            )
+        expected.update({str(key): str(value) for key, value in loaded.items()})
+    return expected
 
 
 def _read(name: str) -> list[Any]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from lakealerts.catalog import DEFAULT_DESTINATION_ID, load_rules
+from lakealerts.catalog import DEFAULT_DESTINATION_ID, DEFAULT_PACK, load_rules
 from lakealerts.documents import parse_destinations
 from lakealerts.errors import UsageError
 from lakealerts.model import AlertRule, NotificationDestination
@@ -42,15 +42,20 @@ class SeedReport:
         }
 
 
-def seed_catalog(store: Store, now: datetime, *, force: bool = False, email: str | None = None) -> SeedReport:
-    """Store the pre-built rules (missing ones, or all with ``force``) and the ``default_email`` destination.
+def seed_catalog(
+    store: Store, now: datetime, *, force: bool = False, email: str | None = None, pack: str = DEFAULT_PACK
+) -> SeedReport:
+    """Store the rules of ``pack`` (missing ones, or all with ``force``) and the ``default_email`` destination.
+
+    ``pack`` is ``gold`` (the 29, the default), ``system`` (the rules on Databricks system tables) or ``all``;
+    ``force`` restores only that pack's rules. UsageError for an unknown pack, before anything is written.
 
     The destination is created when missing (address ``email``, default alerts@example.com) and changed only
     when ``email`` is given; UsageError if ``email`` is not an e-mail address.
     """
+    rules = load_rules(pack)
     destination = default_destination(email or DEFAULT_EMAIL)
     report = SeedReport(destination=_seed_destination(store, destination, now, explicit=email is not None))
-    rules = load_rules()
     if force:
         _restore(store, rules, now, report)
         return report

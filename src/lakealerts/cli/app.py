@@ -8,14 +8,16 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer import rich_utils
 
 from lakealerts.app.context import AppContext
 from lakealerts.app.settings import DEFAULT_CATALOG, DEFAULT_HOME, DEFAULT_SCHEMA, Settings, template_variables
 from lakealerts.app.setup import init_tables
 from lakealerts.cli import output
+from lakealerts.cli.alerttest import test_command
 from lakealerts.cli.catalog import demo_data, seed
 from lakealerts.cli.data import data_app
 from lakealerts.cli.destinations import destinations_app
@@ -29,6 +31,21 @@ from lakealerts.cli.validate import validate
 from lakealerts.errors import LakeAlertsError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def _flags_read_as_flags() -> None:
+    """The help of a boolean flag reads as a flag (``--json``), not as an option taking a value (``--json
+    <bool>``, which typer's rich help prints and which suggests ``--json true``, an error). typer has no setting
+    for it, so the type column of flags (``--help`` included) is left empty."""
+    show_type = typer.core.TyperOption.display_type_rich
+
+    def display_type_rich(option: typer.core.TyperOption, ctx: Any) -> str | None:
+        return None if option.is_flag else show_type(option, ctx)
+
+    typer.core.TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign,assignment]
+
+
+_flags_read_as_flags()
 
 app = typer.Typer(
     name="lakealerts",
@@ -51,6 +68,7 @@ app.command()(validate)
 app.command()(plan)
 app.command()(sync)
 app.command("eval")(eval_command)
+app.command("test")(test_command)
 app.command()(history)
 
 
@@ -104,13 +122,42 @@ def init(
 
 
 def main() -> None:
-    """Entry point: run the app and turn lakealerts errors into a message and exit code 2."""
+    """Entry point: run the app and turn errors into a message and exit code 2.
+
+    With ``--json`` anywhere on the command line every exit prints one JSON document on stdout; a usage or
+    environment error prints ``{"error": {"code", "message", "hint"}}`` (codes in ``lakealerts.errors`` and
+    the README), typer's own usage errors included (code ``USAGE``).
+    """
+    json_mode = "--json" in sys.argv[1:]
     try:
-        app()
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:  # typer's own usage errors: unknown option, missing argument, …
+        if json_mode:
+            output.error_json("USAGE", exc.format_message(), _usage_hint(exc))
+        rich_utils.rich_format_error(exc)  # type: ignore[arg-type]  # a click exception under typer's name
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        output.info("Aborted!")
+        sys.exit(1)
     except LakeAlertsError as exc:
+        if json_mode:
+            output.error_json(exc.code, exc.message, exc.hint)
         output.error(exc)
         sys.exit(EXIT_USAGE)
     except OSError as exc:  # an unwritable --home or --output: the user's environment, not a bug
         where = f" ({exc.filename})" if exc.filename else ""
-        output.error(LakeAlertsError(f"{exc.strerror or exc}{where}", hint="check the path and its permissions"))
+        error = LakeAlertsError(f"{exc.strerror or exc}{where}", hint="check the path and its permissions")
+        if json_mode:
+            output.error_json("FILE", error.message, error.hint)
+        output.error(error)
         sys.exit(EXIT_USAGE)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _usage_hint(exc: typer.TyperException) -> str:
+    names: list[str] = []
+    context = getattr(exc, "ctx", None)
+    while context is not None and context.parent is not None:  # the program's own name is always lakealerts
+        names.insert(0, context.info_name or "")
+        context = context.parent
+    return f"see `{' '.join(['lakealerts', *names, '--help'])}`"

@@ -28,17 +28,27 @@ def seed(
         str | None,
         typer.Option("--email", help=f"Address of the default_email destination (default {DEFAULT_EMAIL})."),
     ] = None,
+    pack: Annotated[
+        str,
+        typer.Option(
+            "--pack",
+            help="Which pre-built rules: gold (the 29 over the demo gold layer), system (the rules on Databricks "
+            "system tables) or all.",
+        ),
+    ] = catalog.DEFAULT_PACK,
     json_output: JsonFlag = False,
 ) -> None:
-    """Store the 29 pre-built rules and the default_email destination they notify.
+    """Store the pre-built rules (the 29; --pack system: the system-table pack) and the default_email destination.
 
     Only missing rules are inserted: a pre-built rule you edited stays as you left it.
     --force restores the pre-built rules to their shipped form, keeping created_* and the Databricks alert ids;
     rules with other ids are never touched.
     default_email is created when missing and changed only by --email.
+    --pack system stores the SYS-* rules on Databricks system tables instead (system.billing.usage, …;
+    docs/systables.md), --pack all both packs.
     The rules and why some fire on the demo data: docs/catalog.md.
     """
-    result = setup.seed(ctx.obj, force=force, email=email)
+    result = setup.seed(ctx.obj, force=force, email=email, pack=pack)
     if json_output:
         output.emit_json(result.to_dict())
         return
@@ -49,7 +59,8 @@ def seed(
         f"({seconds:.2f} s)"
     )
     if report.unchanged and not force:
-        output.info("rules already stored are kept as they are; `lakealerts seed --force` restores them")
+        again = "lakealerts seed --force" if pack == catalog.DEFAULT_PACK else f"lakealerts seed --pack {pack} --force"
+        output.info(f"rules already stored are kept as they are; `{again}` restores them")
 
 
 def demo_data(
@@ -118,6 +129,10 @@ def _system_tables(ctx: typer.Context, days: int, as_of: datetime | None, json_o
     output.info("incidents (docs/systables.md):")
     for incident in report.incidents():
         output.info(f"  {incident['date']} {incident['time']:>11}  {incident['table']}: {incident['what']}")
+    output.info(
+        f"with `seed --pack system`, `eval --at {result.evaluate_at}` fires {', '.join(result.expected_triggered)}; "
+        "the other rules of the pack stay OK"
+    )
 
 
 def _print_demo(result: setup.DemoResult) -> None:

@@ -1,4 +1,4 @@
-"""``lakealerts destinations …``: list and import notification destinations."""
+"""``lakealerts destinations …``: list, import and test notification destinations."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from lakealerts.cli import output
 from lakealerts.cli.common import JsonFlag, finish_import
 from lakealerts.cli.sync import sync_destinations_command
 
-destinations_app = typer.Typer(help="Notification destinations: list, import and sync.", no_args_is_help=True)
+destinations_app = typer.Typer(help="Notification destinations: list, import, sync and test.", no_args_is_help=True)
 destinations_app.command("sync")(sync_destinations_command)
 
 
@@ -60,3 +60,36 @@ def import_command(
     ${env:NAME} (never DATABRICKS_* or LAKEALERTS_*) or {{secrets/<scope>/<key>}}.
     """
     finish_import(use.import_destinations(ctx.obj, files), "destinations", json_output)
+
+
+@destinations_app.command("test")
+def send_test_command(
+    ctx: typer.Context,
+    destination_id: Annotated[str, typer.Argument(help="The destination to send through.")],
+    rule: Annotated[
+        str | None, typer.Option("--rule", help="Render that rule's subject and body (default: a sample message).")
+    ] = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Send a test message through a destination now and show the peer's answer.
+
+    The message is rendered as if the rule had just triggered (with --rule: its templates, the threshold as the
+    value), its subject starts with [test], and it is recorded in the outbox with the event `test` and an id of
+    its own; a disabled destination is tested too. One attempt, never retried. Exit 0 when the peer accepted it,
+    1 when it refused (the reason is printed), 2 for an unknown destination or rule.
+    """
+    result = use.send_test_message(ctx.obj, destination_id, rule)
+    if json_output:
+        output.emit_json(result.to_dict())
+    delivery = result.delivery
+    note = "" if result.was_enabled else " (the destination is disabled: rules do not send to it yet)"
+    if result.sent:
+        output.info(f"sent a test message to {destination_id} ({result.destination_type}){note}")
+    else:
+        output.info(
+            f"test message to {destination_id} ({result.destination_type}) {delivery.status}: "
+            f"{delivery.last_error}{note}"
+        )
+    output.info(f"recorded in the outbox as {delivery.message_id} (event test)")
+    if not result.sent:
+        raise typer.Exit(1)

@@ -15,7 +15,8 @@ outbox_app = typer.Typer(
     "for 24 h, then EXPIRED.",
     no_args_is_help=True,
 )
-_COLUMNS = ("created at", "message id", "rule", "channel", "type", "status", "attempts", "next attempt", "error")
+_COLUMNS = ("created at", "message id", "rule", "channel", "type", "event", "status", "attempts", "next attempt",
+            "error")  # fmt: skip
 
 
 @outbox_app.command("list")
@@ -59,4 +60,5 @@ def retry_command(
 
 def _row(entry: dict[str, object]) -> tuple[object, ...]:
     return (entry["created_at"], entry["message_id"], entry["alert_id"], entry["channel"], entry["type"],
-            entry["status"], entry["attempts"], entry["next_attempt_at"] or "", entry["last_error"] or "")  # fmt: skip
+            entry["event"], entry["status"], entry["attempts"], entry["next_attempt_at"] or "",
+            entry["last_error"] or "")  # fmt: skip

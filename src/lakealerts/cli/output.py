@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
@@ -13,25 +15,49 @@ from lakealerts.app.files import dump_json
 from lakealerts.errors import LakeAlertsError
 from lakealerts.findings import Finding
 
-# Piped output (CI logs, files, tests) gets room for whole ids instead of rich's 80-column default.
-_PIPE_WIDTH = None if sys.stdout.isatty() else 200
+# Piped output (CI logs, files, tests) gets room for whole ids instead of rich's 80-column default, unless
+# COLUMNS says how wide it is.
+_PIPE_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 200
 stdout = Console(soft_wrap=True, width=_PIPE_WIDTH)
 stderr = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 200)
+
+
+_emitted: list[bool] = []  # whether this process already wrote its one JSON document
 
 
 def emit_json(value: Any) -> None:
     """Write exactly one JSON document to stdout (no rich markup, no wrapping)."""
     sys.stdout.write(dump_json(value) + "\n")
+    _emitted.append(True)
 
 
-def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """A rich table on stdout for people."""
+def error_json(code: str, message: str, hint: str | None) -> None:
+    """``{"error": {"code", "message", "hint"}}`` on stdout, unless the command already wrote its document."""
+    if not _emitted:
+        emit_json({"error": {"code": code, "message": message, "hint": hint}})
+
+
+def table(
+    title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, whole: Sequence[str] = ()
+) -> None:
+    """A rich table on stdout for people: numbers rounded for reading (``readable``); the ``whole`` columns
+    (ids, codes) are never broken across lines, the others wrap to fit the terminal."""
     view = Table(title=title, title_justify="left", header_style="bold")
     for column in columns:
-        view.add_column(column, overflow="fold")
+        view.add_column(column, overflow="fold", no_wrap=column in whole)
     for row in rows:
-        view.add_row(*("" if cell is None else str(cell) for cell in row))
+        view.add_row(*(readable(cell) for cell in row))
     stdout.print(view)
+
+
+def readable(value: Any) -> str:
+    """A cell for people: a fractional number rounded to 2 decimals with thousands separators
+    (18093.177792999995 -> 18,093.18); everything else as it is. JSON documents keep the exact value."""
+    if value is None:
+        return ""
+    if isinstance(value, float | Decimal) and not isinstance(value, bool):
+        return f"{round(value, 2):,}"
+    return str(value)
 
 
 _PLAN_STYLES = (("  + ", "green"), ("  ~ drift", "magenta"), ("  ~ ", "yellow"), ("  - ", "red"), ("  ! ", "cyan"),
@@ -51,10 +77,10 @@ def info(message: str) -> None:
 
 
 def problem(item: Finding) -> None:
-    """One rejected rule: which rule, which field, what is wrong and how to fix it."""
+    """One rejected rule or destination: which one, which field, what is wrong and how to fix it."""
     stderr.print(
-        f"[red]✗[/red] rule [bold]{_escape(item.rule_id or '<no id>')}[/bold]: [bold]{_escape(item.field)}[/bold]: "
-        f"{_escape(item.message)}\n    fix: {_escape(item.hint or '')}",
+        f"[red]✗[/red] {item.kind} [bold]{_escape(item.rule_id or '<no id>')}[/bold]: "
+        f"[bold]{_escape(item.field)}[/bold]: {_escape(item.message)}\n    fix: {_escape(item.hint or '')}",
         highlight=False,
     )
 

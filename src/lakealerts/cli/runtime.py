@@ -80,7 +80,7 @@ def _print_runs(result: use.EvalResult, json_output: bool, app: AppContext) -> N
 
 
 def _short(value: Any) -> str:
-    text = "" if value is None else str(value)
+    text = output.readable(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 

@@ -56,7 +56,7 @@ def _print(run: ValidationRun, json_output: bool) -> None:
             # Engine messages carry the SQL with a caret after a blank line: people need the first paragraph.
             message = finding.message.split("\n\n")[0]
             rows.append((result.alert_id, "✗", finding.code, finding.field, f"{message}{where}\nfix: {finding.hint}"))
-    output.table(None, ("rule", "ok", "code", "field", "finding"), rows)
+    output.table(None, ("rule", "ok", "code", "field", "finding"), rows, whole=("rule", "code", "field"))
     invalid = len(report.invalid_ids)
     output.info(
         f"{len(report.results)} rules checked: {len(report.results) - invalid} valid, {invalid} invalid (run {run_id})"

@@ -69,9 +69,9 @@ def generate(
     engine.execute(f"CREATE SCHEMA IF NOT EXISTS {namespace.qualified}")
     report = DemoReport(f"{namespace.catalog}.{namespace.schema}", plan.as_of, plan.rows)
     for table, statement in create_statements(namespace, plan):
+        if progress is not None:  # what is being written; the row counts are the report's (printed once, after)
+            progress(f"writing {table.name} …")
         engine.execute(statement.sql, statement.params)
         count = engine.execute(f"SELECT COUNT(*) AS n FROM {namespace.table(table.name)}").rows[0][0]
         report.table_rows[table.name] = int(count)
-        if progress is not None:
-            progress(f"{table.name}: {count:,} rows")
     return report

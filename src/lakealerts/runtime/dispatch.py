@@ -36,6 +36,7 @@ class Dispatcher:
     backoff: tuple[float, ...] = BACKOFF_SECONDS
     sleep: Callable[[float], None] = field(default=time.sleep)
     parallel: int = PARALLEL_SENDS
+    attempts: int = ATTEMPTS  # quick attempts per message (a test message: one, the peer's first answer)
     cancelled: Callable[[], bool] = lambda: False  # True: the process is stopping, start nothing new
 
     def dispatch(
@@ -81,7 +82,7 @@ class Dispatcher:
         except SecretResolutionError as unresolved:  # retrying now cannot help: fail this channel at once
             return DeliveryStatus.FAILED, 1, str(unresolved)
         error: str | None = None
-        for attempt in range(1, ATTEMPTS + 1):
+        for attempt in range(1, self.attempts + 1):
             if attempt > 1 and self.cancelled():  # stopping: no more retries; the back-off would delay it
                 return DeliveryStatus.FAILED, attempt - 1, error
             try:
@@ -91,9 +92,9 @@ class Dispatcher:
                 return DeliveryStatus.SKIPPED, attempt, str(skipped)
             except Exception as failure:  # any transport failure is retried, then recorded
                 error = scrub(f"{type(failure).__name__}: {failure}", config)
-            if attempt < ATTEMPTS:
+            if attempt < self.attempts:
                 self.sleep(self.backoff[min(attempt - 1, len(self.backoff) - 1)])
-        return DeliveryStatus.FAILED, ATTEMPTS, error
+        return DeliveryStatus.FAILED, self.attempts, error
 
 
 def scrub(text: str, config: Mapping[str, object]) -> str:

@@ -73,6 +73,14 @@ def condition_text(rule: AlertRule) -> str:
     return f"{operand} {rule.threshold_operator}"
 
 
+def condition_with_threshold(rule: AlertRule) -> str:
+    """The condition in the user's words, threshold included (``failed_runs_1h > 5.0``): the ``condition`` of the
+    webhook and PagerDuty payloads. It reads as the default body's ``Condition:`` line (ALERT_CONDITION, which
+    keeps Databricks' meaning, then ALERT_THRESHOLD); an operator without an operand (IS_NULL) stands alone."""
+    condition = condition_text(rule)
+    return condition if rule.threshold_value is None else f"{condition} {rule.threshold_value}"
+
+
 def variables(
     rule: AlertRule, state: str, value: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> dict[str, Any]:
@@ -119,7 +127,7 @@ def render_message(
         state=state,
         previous_state=previous_state,
         value=value,
-        condition=condition_text(rule),
+        condition=condition_with_threshold(rule),
         threshold=rule.threshold_value,
         evaluated_at=evaluated_at,
         subject=_RENDERER.render(subject, context).strip(),

@@ -81,6 +81,7 @@ class OutboxEntry:
             "created_at": self.created_at,
             "sent_at": self.sent_at,
             "next_attempt_at": self.next_attempt_at,
+            "event": self.event,  # trigger, ok, resolve — or test (``destinations test``)
         }
 
 

@@ -24,11 +24,13 @@ class AlertStatus(StrEnum):
 
 
 class NotifyEvent(StrEnum):
-    """Why a message is sent: entering (or re-entering) TRIGGERED, a recovery, or a PagerDuty resolve only."""
+    """Why a message is sent: entering (or re-entering) TRIGGERED, a recovery, or a PagerDuty resolve only; or
+    a test asked for by ``destinations test`` (never decided by the state machine)."""
 
     TRIGGER = "trigger"
     OK = "ok"
     RESOLVE = "resolve"
+    TEST = "test"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ Comments and string literals cannot hide a second statement because the SQL is t
 from __future__ import annotations
 
 import logging
+import re
 
 import sqlglot
 from sqlglot import exp
@@ -114,7 +115,7 @@ def forbidden_finding(node: exp.Expr, field: str) -> Finding:
 
 def _parse_finding(exc: ParseError | TokenError, field: str) -> Finding:
     detail = exc.errors[0] if isinstance(exc, ParseError) and exc.errors else {}
-    description = str(detail.get("description") or str(exc).splitlines()[0])
+    description = readable_parse_error(str(detail.get("description") or str(exc).splitlines()[0]))
     return Finding(
         "SQL_PARSE_ERROR",
         field,
@@ -123,3 +124,25 @@ def _parse_finding(exc: ParseError | TokenError, field: str) -> Finding:
         line=detail.get("line"),
         col=detail.get("col"),
     )
+
+
+_MISSING_PART = re.compile(r"Required keyword: '(\w+)' missing for <class '[\w.]+\.(\w+)'>")
+_CLASS_REPR = re.compile(r"<class '[\w.]+\.(\w+)'>")
+_SPELLING = {"EQ": "=", "NEQ": "<>", "GT": ">", "GTE": ">=", "LT": "<", "LTE": "<=", "NullSafeEQ": "<=>",
+             "And": "AND", "Or": "OR", "Not": "NOT", "Add": "+", "Sub": "-", "Mul": "*", "Div": "/", "Mod": "%",
+             "Like": "LIKE", "ILike": "ILIKE", "In": "IN", "Is": "IS", "Between": "BETWEEN", "If": "WHEN … THEN",
+             "Alias": "AS", "Cast": "CAST", "Case": "CASE"}  # fmt: skip
+_PARTS = {"this": "left-hand side", "expression": "right-hand side"}
+_IF_PARTS = {"this": "condition", "true": "result"}
+
+
+def readable_parse_error(description: str) -> str:
+    """sqlglot's description in the user's words: ``Required keyword: 'expression' missing for <class
+    'sqlglot.expressions.core.EQ'>`` becomes ``'=' is missing its right-hand side``; no class name is shown."""
+    missing = _MISSING_PART.search(description)
+    if missing:
+        part, node = missing.groups()
+        parts = _IF_PARTS if node == "If" else _PARTS
+        spelled = _SPELLING.get(node, node.upper())
+        return f"{spelled!r} is missing its {parts.get(part, part)}"
+    return _CLASS_REPR.sub(lambda match: _SPELLING.get(match[1], match[1].upper()), description)

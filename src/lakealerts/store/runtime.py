@@ -124,6 +124,12 @@ class StoreRuntime:
                         [entry.evaluation_id],
                     )
 
+    def record(self, entries: Sequence[OutboxEntry]) -> None:
+        """Insert messages decided outside a round (``destinations test``), each once."""
+        with self._write() as store, store.engine.transaction():
+            for entry in entries:
+                _insert_entry(store, entry)
+
     def outbox(self, status: str | None = None, limit: int = 1000) -> list[OutboxEntry]:
         """The delivery record, newest first (``status`` filters)."""
         where, params = ("WHERE status = ?", [status]) if status else ("", [])

@@ -1,0 +1,221 @@
+"""Running one alert test through the runtime's own path (DESIGN §11).
+
+render → read-only check → clock pinned (session zone) → fixtures injected → a fresh in-memory DuckDB →
+evaluator → state machine → notification policy → Mustache rendering → a capturing transport. The runtime is
+:class:`lakealerts.runtime.round.Runtime` over :class:`MemoryRuntimeStore` and ``Outbox(directory=None)``, driven
+by :func:`lakealerts.runtime.replay.replay`: what a test checks is what ``eval --notify`` and ``serve`` run.
+Nothing is written anywhere.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from lakealerts import quartz
+from lakealerts.alerttest.capture import CapturingTransport
+from lakealerts.alerttest.checks import StepFailure, check_step
+from lakealerts.alerttest.fixtures import merged, one_fixture
+from lakealerts.alerttest.spec import AlertTest, FixtureSpec, InitialState
+from lakealerts.documents import parse_rules
+from lakealerts.engines.base import ClosingEngine, Column, QueryResult
+from lakealerts.engines.duckdb import DuckDBEngine
+from lakealerts.model import AlertRule, NotificationDestination
+from lakealerts.runtime.dispatch import Dispatcher
+from lakealerts.runtime.outbox import Outbox
+from lakealerts.runtime.ports import MemoryRuntimeStore
+from lakealerts.runtime.query import EngineQuery
+from lakealerts.runtime.replay import Instant, replay
+from lakealerts.runtime.round import Runtime
+from lakealerts.runtime.state import AlertState, AlertStatus
+from lakealerts.sql.identifiers import Namespace
+from lakealerts.sql.render import render
+from lakealerts.sql.rewrite import Fixture, inject_fixtures, injection_findings, wall_clock
+
+
+@dataclass
+class TestResult:
+    """How one test went: ``status`` passed, failed (an expectation missed) or error (it could not run)."""
+
+    file: str
+    name: str
+    rule: str
+    status: str
+    duration_ms: float
+    failures: list[StepFailure] = field(default_factory=list)
+    error: str | None = None
+    states: list[str] = field(default_factory=list)  # the state of each tick it ran
+
+    def to_dict(self) -> dict[str, Any]:
+        """DESIGN §11's test entry (an error's message is its one failure, field ``error``)."""
+        failures = [f.to_dict() for f in self.failures]
+        if self.error is not None:
+            failures.append({"step": None, "at": None, "field": "error", "expected": None, "actual": self.error})
+        return {
+            "file": self.file,
+            "name": self.name,
+            "rule": self.rule,
+            "status": self.status,
+            "duration_ms": round(self.duration_ms, 3),
+            "failures": failures,
+        }
+
+
+@dataclass(frozen=True)
+class FileSetting:
+    """What every test of one file shares."""
+
+    label: str
+    base: Path | None
+    namespace: Namespace
+    zone: str
+    rules: Mapping[str, AlertRule]
+    destinations: Mapping[str, NotificationDestination]
+    fixtures: Mapping[str, FixtureSpec]  # the file's, by name as written
+
+
+class FixtureEngine(ClosingEngine):
+    """The engine a test's query runs on: every statement's fixture tables replaced by their typed relations."""
+
+    name = "duckdb"
+
+    def __init__(self, engine: DuckDBEngine, fixtures: Sequence[Fixture], namespace: Namespace, zone: str) -> None:
+        """Wrap a fresh in-memory ``engine``; it is closed with this one."""
+        self._engine, self._fixtures, self._namespace, self._zone = engine, tuple(fixtures), namespace, zone
+
+    def injected(self, sql: str) -> str:
+        """``sql`` with the fixtures injected."""
+        return inject_fixtures(sql, self._fixtures, self._namespace.catalog, self._namespace.schema, self._zone)
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> QueryResult:
+        """Run ``sql`` over the fixtures."""
+        return self._engine.execute(self.injected(sql), params)
+
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Tests never write."""
+        raise NotImplementedError("an alert test writes nothing")
+
+    def explain(self, sql: str) -> str:
+        """The plan of ``sql`` over the fixtures."""
+        return self._engine.explain(self.injected(sql))
+
+    def describe(self, sql: str) -> tuple[Column, ...]:
+        """The output columns of ``sql`` over the fixtures."""
+        return self._engine.describe(self.injected(sql))
+
+    def table_columns(self, catalog: str, schema: str, table: str) -> tuple[Column, ...] | None:
+        """No table but the fixtures exists."""
+        return None
+
+    def close(self) -> None:
+        """Close the in-memory engine."""
+        self._engine.close()
+
+
+def run_test(test: AlertTest, setting: FileSetting) -> TestResult:
+    """Run ``test``: each tick one round of the real runtime; a rule that cannot run is an error result."""
+    started = time.perf_counter()
+    result = TestResult(setting.label, test.name, test.rule, "passed", 0.0)
+    try:
+        _run(test, setting, result)
+    except (ValueError, LookupError, OSError) as problem:
+        result.status, result.error = "error", str(problem)
+    result.duration_ms = (time.perf_counter() - started) * 1000
+    if result.status == "passed" and result.failures:
+        result.status = "failed"
+    return result
+
+
+def _run(test: AlertTest, setting: FileSetting, result: TestResult) -> None:
+    rule = rule_with_overrides(setting.rules[test.rule], test.rule_overrides)
+    namespace = setting.namespace
+    specs = merged(setting.fixtures, test.fixtures, namespace.catalog, namespace.schema)
+    fixtures = [
+        one_fixture(name, spec, namespace.catalog, namespace.schema, setting.base) for name, spec in specs.values()
+    ]
+    findings = injection_findings(
+        render(rule.alert_query_template, namespace), list(specs), namespace.catalog, namespace.schema
+    )
+    if findings:
+        raise ValueError("; ".join(f"{f.code}: {f.message} (fix: {f.hint})" for f in findings))
+    instants = tick_times(test, rule)
+    store = MemoryRuntimeStore()
+    if test.initial_state is not None:
+        store.states[rule.alert_id] = starting_state(rule.alert_id, test.initial_state)
+    transport, clock = CapturingTransport(), [instants[0]]
+    dispatcher = Dispatcher(transport, {}, clock=lambda: clock[0], sleep=lambda _seconds: None)
+    with FixtureEngine(DuckDBEngine.memory(namespace.catalog), fixtures, namespace, setting.zone) as engine:
+        runtime = Runtime(
+            EngineQuery(engine, namespace), store, Outbox(directory=None), dispatcher, clock=lambda: clock[0]
+        )
+        ticks = [Instant(at, wall_clock(at, setting.zone)) for at in instants]
+        steps = replay(runtime, [rule], setting.destinations, ticks)
+        for index, (evaluation, step) in enumerate(zip(test.evaluations, steps, strict=True), start=1):
+            run = step.runs[0]
+            result.states.append(str(run.state))
+            result.failures += check_step(
+                index,
+                instants[index - 1].isoformat(),
+                evaluation.expect,
+                run,
+                transport.take(),
+                evaluation.expect_notifications,
+            )
+            if index < len(instants):
+                clock[0] = instants[index]
+
+
+def rule_with_overrides(rule: AlertRule, overrides: Mapping[str, Any]) -> AlertRule:
+    """``rule`` with ``overrides`` applied, validated like an import (never stored); ValueError names the field."""
+    if not overrides:
+        return rule
+    if "alert_id" in overrides and overrides["alert_id"] != rule.alert_id:
+        raise ValueError("rule_overrides: alert_id cannot be overridden (the test names its rule)")
+    report = parse_rules([{**rule.model_dump(mode="json"), **overrides}])
+    if report.problems:
+        problem = report.problems[0]
+        raise ValueError(f"rule_overrides: {problem.field}: {problem.message} (fix: {problem.hint})")
+    return report.valid[0]
+
+
+def tick_times(test: AlertTest, rule: AlertRule) -> list[datetime]:
+    """Each tick's instant: its ``at``, or the rule's next fire time after the previous tick."""
+    previous = test.initial_state.last_evaluated_at if test.initial_state is not None else None
+    times: list[datetime] = []
+    for evaluation in test.evaluations:
+        moment = evaluation.at
+        if moment is None:
+            assert previous is not None  # the spec requires `at` on a first tick without last_evaluated_at
+            moment = quartz.parse(rule.schedule_cron).next_fire_time(_aware(previous), rule.schedule_timezone)
+            if moment is None:
+                raise ValueError(f"the schedule {rule.schedule_cron!r} never fires after {previous.isoformat()}")
+        times.append(_aware(moment))
+        previous = moment
+    return times
+
+
+def starting_state(alert_id: str, initial: InitialState) -> AlertState:
+    """The stored state a test starts from; ERROR keeps OK as its last stable state."""
+    stable = initial.state if initial.state != AlertStatus.ERROR else AlertStatus.OK
+    triggered = initial.last_triggered_at or (initial.last_notified_at if initial.state == "TRIGGERED" else None)
+    return AlertState(
+        alert_id,
+        initial.state,
+        stable,
+        None,
+        _maybe_aware(initial.last_evaluated_at),
+        _maybe_aware(triggered),
+        _maybe_aware(initial.last_notified_at),
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _maybe_aware(moment: datetime | None) -> datetime | None:
+    return None if moment is None else _aware(moment)
