@@ -6,14 +6,15 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from lakealerts.sql.clock import pin_clock
 from lakealerts.sql.rewrite import (
     Fixture,
     FixtureValueError,
     inject_fixtures,
     injection_findings,
-    pin_clock_in_zone,
     relation_sql,
     resolve_table,
+    wall_clock,
 )
 
 pytestmark = pytest.mark.unit
@@ -64,7 +65,7 @@ def test_a_value_that_does_not_fit_names_its_column(columns: tuple[tuple[str, st
 def test_offset_timestamps_are_shown_in_the_session_zone_and_so_is_the_clock() -> None:
     stamps = Fixture(("c", "s", "t"), (("at", "TIMESTAMP"),), ((datetime(2026, 1, 2, 6, tzinfo=UTC),),))
     assert "('2026-01-02 07:00:00')" in relation_sql(stamps, "Europe/Berlin")
-    pinned = pin_clock_in_zone("SELECT CURRENT_DATE()", datetime(2026, 1, 1, 23, 30, tzinfo=UTC), "Europe/Berlin")
+    pinned = pin_clock("SELECT CURRENT_DATE()", wall_clock(datetime(2026, 1, 1, 23, 30, tzinfo=UTC), "Europe/Berlin"))
     assert "2026-01-02" in pinned
 
 

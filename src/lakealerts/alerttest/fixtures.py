@@ -14,13 +14,6 @@ from lakealerts.alerttest.spec import FixtureSpec
 from lakealerts.sql.rewrite import Fixture, TableName, resolve_table
 
 
-def fixture_tables(
-    specs: Mapping[str, FixtureSpec], catalog: str, schema: str, base: Path | None
-) -> tuple[Fixture, ...]:
-    """Every fixture as a resolved, typed table; ``base`` is where CSV paths are relative to."""
-    return tuple(one_fixture(name, spec, catalog, schema, base) for name, spec in specs.items())
-
-
 def one_fixture(name: str, spec: FixtureSpec, catalog: str, schema: str, base: Path | None) -> Fixture:
     """One fixture; a CSV's empty cells are NULL."""
     columns = tuple(spec.columns.items())

@@ -70,15 +70,12 @@ def expired(entry: OutboxEntry) -> OutboxEntry:
 
 
 def after_attempt(
-    entry: OutboxEntry,
-    status: DeliveryStatus,
-    attempts: int,
-    error: str | None,
-    now: datetime,
-    sent_at: datetime | None,
+    entry: OutboxEntry, status: DeliveryStatus, attempts: int, error: str | None, now: datetime
 ) -> OutboxEntry:
-    """The entry after a delivery round: SENT and SKIPPED are final; FAILED is due again after the back-off."""
+    """The entry after a delivery round at ``now``: SENT (at ``now``) and SKIPPED are final; FAILED is due
+    again after the back-off."""
     total = entry.attempts + attempts
     if status is DeliveryStatus.FAILED:
         return replace(entry, status=status, attempts=total, last_error=error, next_attempt_at=now + backoff(total))
+    sent_at = now if status is DeliveryStatus.SENT else None
     return replace(entry, status=status, attempts=total, last_error=error, sent_at=sent_at, next_attempt_at=None)

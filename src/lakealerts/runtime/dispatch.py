@@ -62,10 +62,7 @@ class Dispatcher:
             status, attempts, error = DeliveryStatus.FAILED, 1, f"{type(failure).__name__}: {failure}"
         if status is DeliveryStatus.PENDING:  # stopping: untouched, its claim lapses, the next start sends it
             return Delivery(**vars(entry), file=file)
-        now = self.clock()
-        done = delivery.after_attempt(
-            entry, status, attempts, error, now, now if status is DeliveryStatus.SENT else None
-        )
+        done = delivery.after_attempt(entry, status, attempts, error, self.clock())
         return Delivery(**vars(done), file=file)
 
     def _attempts(

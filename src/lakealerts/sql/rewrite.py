@@ -7,7 +7,7 @@ in the sqlglot tree of the rule — three-part names as written, short names res
 an empty fixture is a typed empty relation (``SELECT CAST(NULL AS T) AS c WHERE FALSE``). Nothing is written:
 the rewritten SQL is one read-only query that runs on a fresh in-memory DuckDB (or could run on a warehouse).
 
-The clock is pinned per step in the session time zone (:func:`pin_clock_in_zone`, over :mod:`sql.clock`).
+The clock is pinned per step in the session time zone (:func:`wall_clock`, then :mod:`sql.clock`).
 A rule whose result a fixture cannot decide — one reading a table no fixture defines (a view, say), a
 nondeterministic function or time travel — gets a finding (:func:`injection_findings`) instead of a guess.
 """
@@ -25,7 +25,6 @@ import sqlglot
 from sqlglot import exp
 
 from lakealerts.findings import Finding
-from lakealerts.sql.clock import pin_clock
 from lakealerts.sql.readonly import DIALECT
 
 TableName = tuple[str, str, str]  # catalog, schema, table; lower case
@@ -80,12 +79,6 @@ def table_nodes(tree: exp.Expr) -> list[exp.Table]:
         for t in tree.find_all(exp.Table)
         if isinstance(t.this, exp.Identifier) and not (not t.db and t.name.lower() in ctes)
     ]
-
-
-def tables_read(sql: str, catalog: str, schema: str) -> list[TableName]:
-    """The tables ``sql`` reads, resolved against ``catalog.schema``, in order of appearance, once each."""
-    tree = sqlglot.parse_one(sql, read=DIALECT)
-    return list(dict.fromkeys(table_name(node, catalog, schema) for node in table_nodes(tree)))
 
 
 def injection_findings(sql: str, tables: Sequence[TableName], catalog: str, schema: str) -> list[Finding]:
@@ -254,11 +247,6 @@ def _wall_time(moment: datetime, zone: str) -> str:
     """An instant as the session zone's wall time (a naive timestamp is taken as written)."""
     local = moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None) if moment.tzinfo else moment
     return local.isoformat(sep=" ")
-
-
-def pin_clock_in_zone(sql: str, at: datetime, zone: str = "UTC") -> str:
-    """``sql`` with its clock functions replaced by ``at`` as seen in ``zone`` (CURRENT_DATE is the local date)."""
-    return pin_clock(sql, wall_clock(at, zone))
 
 
 def wall_clock(at: datetime, zone: str) -> datetime:

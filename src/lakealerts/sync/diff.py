@@ -43,9 +43,7 @@ def changes(before: Mapping[str, Any], after: Mapping[str, Any], prefix: str = "
         path = f"{prefix}{key}"
         old, new = before.get(key), after.get(key)
         if isinstance(old, Mapping) or isinstance(new, Mapping):
-            found += changes(
-                old if isinstance(old, Mapping) else {}, new if isinstance(new, Mapping) else {}, path + "."
-            )
+            found += changes(_mapping(old), _mapping(new), path + ".")
         elif old != new:
             found.append(Change(path, old, new))
     return tuple(found)
