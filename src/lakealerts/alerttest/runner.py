@@ -10,7 +10,7 @@ Nothing is written anywhere.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,9 +32,17 @@ from lakealerts.runtime.query import EngineQuery
 from lakealerts.runtime.replay import Instant, replay
 from lakealerts.runtime.round import Runtime
 from lakealerts.runtime.state import AlertState, AlertStatus
+from lakealerts.sql.clock import as_parameters
 from lakealerts.sql.identifiers import Namespace
 from lakealerts.sql.render import render
-from lakealerts.sql.rewrite import Fixture, inject_fixtures, injection_findings, wall_clock
+from lakealerts.sql.rewrite import (
+    Fixture,
+    inject_fixtures,
+    inject_with_parameters,
+    injection_findings,
+    parameter_rows,
+    wall_clock,
+)
 
 
 @dataclass
@@ -86,14 +94,36 @@ class FixtureEngine(ClosingEngine):
     def __init__(self, engine: DuckDBEngine, fixtures: Sequence[Fixture], namespace: Namespace, zone: str) -> None:
         """Wrap a fresh in-memory ``engine``; it is closed with this one."""
         self._engine, self._fixtures, self._namespace, self._zone = engine, tuple(fixtures), namespace, zone
+        self._injected: dict[str, str] = {}
+        self._prepared: dict[str, tuple[str, tuple[Fixture, ...]]] = {}
+        self._rows: dict[int, list[list[str | None]]] = {}
 
     def injected(self, sql: str) -> str:
-        """``sql`` with the fixtures injected."""
-        return inject_fixtures(sql, self._fixtures, self._namespace.catalog, self._namespace.schema, self._zone)
+        """``sql`` with the fixtures injected inline (the portable rewrite: what ``explain`` shows)."""
+        if sql not in self._injected:
+            namespace = self._namespace
+            self._injected[sql] = inject_fixtures(sql, self._fixtures, namespace.catalog, namespace.schema, self._zone)
+        return self._injected[sql]
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> QueryResult:
-        """Run ``sql`` over the fixtures."""
-        return self._engine.execute(self.injected(sql), params)
+        """Run ``sql`` over the fixtures. The pinned clock and the fixtures' rows go in as parameters, so the text
+        is the same at every tick and in every test of a rule: it is injected and translated once, not per tick."""
+        if params is not None:
+            return self._engine.execute(self.injected(sql), params)
+        text, clock = as_parameters(sql)
+        if text not in self._prepared:
+            namespace = self._namespace
+            self._prepared[text] = inject_with_parameters(
+                text, self._fixtures, namespace.catalog, namespace.schema, self._zone, len(clock) + 1
+            )
+        injected, bound = self._prepared[text]
+        values: list[Any] = [*clock, *(self._parameter_rows(fixture) for fixture in bound)]
+        return self._engine.execute(injected, values or None)
+
+    def _parameter_rows(self, fixture: Fixture) -> list[list[str | None]]:
+        if id(fixture) not in self._rows:
+            self._rows[id(fixture)] = parameter_rows(fixture, self._zone)
+        return self._rows[id(fixture)]
 
     def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Tests never write."""
@@ -147,7 +177,9 @@ def _run(test: AlertTest, setting: FileSetting, result: TestResult) -> None:
     if test.initial_state is not None:
         store.states[rule.alert_id] = starting_state(rule.alert_id, test.initial_state)
     transport, clock = CapturingTransport(), [instants[0]]
-    dispatcher = Dispatcher(transport, {}, clock=lambda: clock[0], sleep=lambda _seconds: None)
+    dispatcher = Dispatcher(
+        transport, _AsWritten(), clock=lambda: clock[0], secret_reader=_secret_as_written, sleep=lambda _s: None
+    )
     with FixtureEngine(DuckDBEngine.memory(namespace.catalog), fixtures, namespace, setting.zone) as engine:
         runtime = Runtime(
             EngineQuery(engine, namespace), store, Outbox(directory=None), dispatcher, clock=lambda: clock[0]
@@ -167,6 +199,27 @@ def _run(test: AlertTest, setting: FileSetting, result: TestResult) -> None:
             )
             if index < len(instants):
                 clock[0] = instants[index]
+
+
+class _AsWritten(Mapping[str, str]):
+    """The environment a test's destinations see: every ``${env:NAME}`` stays as written. Nothing is sent, so a
+    test needs no secret, and runs the same on a laptop and in CI whatever is exported."""
+
+    def __getitem__(self, name: str) -> str:
+        return "${env:" + name + "}"
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def _secret_as_written(scope: str, key: str) -> str:
+    return "{{secrets/" + scope + "/" + key + "}}"
 
 
 def rule_with_overrides(rule: AlertRule, overrides: Mapping[str, Any]) -> AlertRule:

@@ -152,7 +152,7 @@ def _rule_set(app: AppContext, spec: TestFile, path: Path, lines: dict[NodePath,
 def _rules_from(app: AppContext, source: str, base: Path, where: str) -> list[AlertRule]:
     kind, _, name = source.partition(":")
     if kind == "catalog" and name:
-        shipped = {rule.alert_id: rule for rule in catalog.load_rules()}
+        shipped = {rule.alert_id: rule for rule in catalog.load_rules(catalog.ALL_PACKS)}
         if name != "*" and name not in shipped:
             raise TestFileError(f"{where}: unknown rule {source!r}: not a pre-built rule", hint="see docs/catalog.md")
         return list(shipped.values()) if name == "*" else [shipped[name]]
@@ -197,7 +197,7 @@ def _guessed_types(key: TableName, names: Sequence[str], namespace: Namespace) -
 
 def _rule_and_tables(app: AppContext, rule_id: str) -> tuple[AlertRule, str, dict[TableName, list[tuple[str, str]]]]:
     """The rule (store first, then the catalogue) and the columns of its tables the store's engine knows."""
-    shipped = {rule.alert_id: rule for rule in catalog.load_rules()}
+    shipped = {rule.alert_id: rule for rule in catalog.load_rules(catalog.ALL_PACKS)}
     if not app.settings.store_path.exists() and app.engine is None:
         if rule_id not in shipped:
             raise UsageError(
@@ -205,13 +205,18 @@ def _rule_and_tables(app: AppContext, rule_id: str) -> tuple[AlertRule, str, dic
             )
         return shipped[rule_id], f"catalog:{rule_id}", {}
     try:
-        with app.store(read_only=True) as store:
-            ids = store.rule_ids()
+        # Without lakealerts tables (only `demo-data --system`, say) the store still describes the tables.
+        with app.store(require_tables=False, read_only=True) as store:
+            try:
+                ids = set(store.rule_ids())
+            except LakeAlertsError:
+                ids = set()
             rule = store.get_rule(rule_id).rule if rule_id in ids else shipped.get(rule_id)
             if rule is None:
                 raise UsageError(
                     f"unknown rule {rule_id!r}: not stored and not a pre-built rule",
-                    hint="lakealerts rules list shows the stored ones",
+                    hint="lakealerts rules list shows the stored ones; pre-built ids look like COST-001 or "
+                    "SYS-COST-001 (docs/catalog.md, docs/systables.md)",
                 )
             source = f"store:{rule_id}" if rule_id in ids else f"catalog:{rule_id}"
             sql = render(rule.alert_query_template, app.namespace)
@@ -222,7 +227,10 @@ def _rule_and_tables(app: AppContext, rule_id: str) -> tuple[AlertRule, str, dic
             return rule, source, {k: [(c.name, databricks_type(c.type)) for c in v] for k, v in described.items() if v}
     except SetupError:
         if rule_id not in shipped:
-            raise
+            raise UsageError(
+                f"unknown rule {rule_id!r}: not a pre-built rule, and no store here to hold it",
+                hint="pre-built ids look like COST-001 or SYS-COST-001 (docs/catalog.md, docs/systables.md)",
+            ) from None
         return shipped[rule_id], f"catalog:{rule_id}", {}
 
 

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -39,6 +40,7 @@ _TIME_TRAVEL_HINT = "a fixture is one version of a table: test the rule without 
 _RANDOM_HINT = "a test needs one answer: remove random and uuid functions from the rule"
 _RELATIONS: dict[tuple[str, str], str] = {}
 _INJECTED: dict[tuple[str, str, str, str, str], str] = {}  # rewritten SQL: steps repeat their query
+_PREPARED: dict[tuple[str, str, str, str, str, int], tuple[str, tuple[int, ...]]] = {}
 
 
 class FixtureValueError(ValueError):
@@ -121,28 +123,87 @@ def inject_fixtures(sql: str, fixtures: Sequence[Fixture], catalog: str, schema:
     if key not in _INJECTED:
         if len(_INJECTED) >= _CACHE_SIZE:
             _INJECTED.clear()
-        _INJECTED[key] = _inject(sql, fixtures, catalog, schema, zone)
+        _INJECTED[key] = _inject(sql, fixtures, catalog, schema, zone, None)[0]
     return _INJECTED[key]
 
 
-def _inject(sql: str, fixtures: Sequence[Fixture], catalog: str, schema: str, zone: str) -> str:
+def inject_with_parameters(
+    sql: str, fixtures: Sequence[Fixture], catalog: str, schema: str, zone: str, first_parameter: int
+) -> tuple[str, tuple[Fixture, ...]]:
+    """Like :func:`inject_fixtures`, but the rows of a fixture of scalar columns go in as one parameter (a list of
+    rows of text, ``$first_parameter`` onwards, cast by the relation like the inline VALUES are): the text is then
+    the same for every test of a rule whatever its rows, so the engine translates it once. Returns the text and
+    the fixtures whose :func:`parameter_rows` to bind, in parameter order. Runs on DuckDB only (Databricks binds
+    no arrays); :func:`inject_fixtures` is the portable form."""
+    shapes = tuple((f.table, f.columns, None if _parameterisable(f) else repr(f.rows)) for f in fixtures)
+    key = (sql, repr(shapes), catalog, schema, zone, first_parameter)
+    if key not in _PREPARED:  # the text depends on the fixtures' shapes only: shared by every test of a rule
+        if len(_PREPARED) >= _CACHE_SIZE:
+            _PREPARED.clear()
+        text, bound = _inject(sql, fixtures, catalog, schema, zone, first_parameter)
+        _PREPARED[key] = text, tuple(fixtures.index(f) for f in bound)
+    text, positions = _PREPARED[key]
+    return text, tuple(fixtures[i] for i in positions)
+
+
+def parameter_rows(fixture: Fixture, zone: str = "UTC") -> list[list[str | None]]:
+    """A fixture's rows as the text the relation casts (values checked against their column types)."""
+    kinds = _kinds(fixture.columns)
+    return [
+        [
+            None if value is None else _scalar_text(value, kind, name, zone)
+            for value, kind, (name, _) in zip(row, kinds, fixture.columns, strict=True)
+        ]
+        for row in fixture.rows
+    ]
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _kinds(columns: tuple[tuple[str, str], ...]) -> tuple[exp.DType, ...]:
+    return tuple(exp.DataType.build(type_name, dialect=DIALECT).this for _, type_name in columns)
+
+
+def _parameterisable(fixture: Fixture) -> bool:
+    nested = (exp.DType.STRUCT, exp.DType.MAP, exp.DType.ARRAY)
+    return bool(fixture.rows) and all(kind not in nested for kind in _kinds(fixture.columns))
+
+
+def _inject(
+    sql: str, fixtures: Sequence[Fixture], catalog: str, schema: str, zone: str, first_parameter: int | None
+) -> tuple[str, tuple[Fixture, ...]]:
     """Each fixture table becomes a placeholder subquery in the tree; the placeholders are then replaced by the
     fixture's relation text, generated once per fixture (a test's ticks differ only in their pinned clock)."""
     by_name = {fixture.table: fixture for fixture in fixtures}
     tree = sqlglot.parse_one(sql, read=DIALECT)
     relations: dict[str, str] = {}
+    bound: list[Fixture] = []
     for node in table_nodes(tree):
         fixture = by_name.get(table_name(node, catalog, schema))
         if fixture is None or node.args.get("version") is not None:
             continue
         placeholder = f"lakealerts_fixture_{len(relations)}"
-        relations[placeholder] = _relation_text(fixture, zone)
+        if first_parameter is not None and _parameterisable(fixture):
+            if fixture not in bound:
+                bound.append(fixture)
+            relations[placeholder] = _parameter_relation(fixture, first_parameter + bound.index(fixture))
+        else:
+            relations[placeholder] = _relation_text(fixture, zone)
         alias = node.args.get("alias") or exp.TableAlias(this=exp.to_identifier(node.name))
         node.replace(exp.Subquery(this=exp.select("*").from_(placeholder), alias=alias.copy()))
     text = tree.sql(dialect=DIALECT)
     for placeholder, relation in relations.items():
         text = text.replace(f"SELECT * FROM {placeholder}", relation, 1)
-    return text
+    return text, tuple(bound)
+
+
+def _parameter_relation(fixture: Fixture, number: int) -> str:
+    """The fixture's relation over its rows bound as parameter ``$number``: each row a list of text."""
+    columns = ", ".join(
+        f"CAST(fixture.r[{index}] AS {exp.DataType.build(type_name, dialect=DIALECT).sql(dialect=DIALECT)}) "
+        f"AS {_quote(name)}"
+        for index, (name, type_name) in enumerate(fixture.columns)
+    )
+    return f"SELECT {columns} FROM (SELECT explode(${number}) AS r) AS fixture"
 
 
 def _relation_text(fixture: Fixture, zone: str) -> str:
@@ -180,8 +241,10 @@ def _quote(name: str) -> str:
 
 def _top_level(value: Any, data_type: exp.DataType, column: str, zone: str) -> str:
     """A column's value in VALUES: a scalar as its text (the relation's outer CAST types it), else typed."""
-    if value is None or data_type.this in (exp.DType.STRUCT, exp.DType.MAP, exp.DType.ARRAY):
+    if data_type.this in (exp.DType.STRUCT, exp.DType.MAP, exp.DType.ARRAY):
         return _typed(value, data_type, column, zone)
+    if value is None:  # untyped, like the text beside it: a typed NULL would not combine with it in VALUES
+        return "NULL"
     return _scalar(value, data_type.this, column, zone)
 
 
@@ -221,6 +284,11 @@ def _struct(value: Any, data_type: exp.DataType, column: str, zone: str) -> str:
 
 def _scalar(value: Any, kind: exp.DType, column: str, zone: str) -> str:
     """A string literal the engine casts to the column type (booleans and numbers checked here)."""
+    return exp.Literal.string(_scalar_text(value, kind, column, zone)).sql(dialect=DIALECT)
+
+
+def _scalar_text(value: Any, kind: exp.DType, column: str, zone: str) -> str:
+    """The text a scalar value is cast from (booleans and numbers checked here)."""
     if isinstance(value, Mapping | list):
         raise FixtureValueError(f"column {column}: {value!r} is not a single value for {kind.value}")
     if kind == exp.DType.BOOLEAN and not isinstance(value, bool):
@@ -240,7 +308,7 @@ def _scalar(value: Any, kind: exp.DType, column: str, zone: str) -> str:
             Decimal(text)
         except ArithmeticError:
             raise FixtureValueError(f"column {column}: {value!r} is not a number") from None
-    return exp.Literal.string(text).sql(dialect=DIALECT)
+    return text
 
 
 def _wall_time(moment: datetime, zone: str) -> str:
