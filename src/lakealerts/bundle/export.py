@@ -1,9 +1,10 @@
 """``rules export --format bundle``: the rules as ``resources.alerts`` of a Databricks Asset Bundle (pure).
 
 For teams that prefer plain bundle deploys to ``lakealerts sync``. Each enabled rule that passes the static
-checks becomes one alert, built by the same mapping as sync (:func:`lakealerts.sync.mapping.to_alert`) and
-written with the field names of the bundle schema's ``resources.alerts``. Safe to deploy to any workspace and
-target (DESIGN §10.2):
+checks becomes one alert: its fields come from the mapping sync uses too
+(:func:`lakealerts.sync.alert_fields.alert_fields`), written as the bundle's own typed model
+(``databricks.bundles.alerts.Alert``, :mod:`lakealerts.bundle.alert_model`) and serialised by it
+(``Alert.as_dict()``). Safe to deploy to any workspace and target (DESIGN §10.2):
 
 * destinations are referred to by **lookup variables**, never by a stored Databricks id (an id from another
   workspace, or from the local stand-in after ``quickstart``, means nothing where the bundle deploys): each
@@ -25,46 +26,51 @@ What is left out, and why:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from databricks.bundles.alerts import Alert
+
 from lakealerts.app.files import dump_yaml_document
+from lakealerts.bundle.alert_model import (
+    bundle_alert,
+    destination_variable,
+    lookup_declaration,
+    reference,
+    resource_key,
+)
 from lakealerts.errors import UsageError
-from lakealerts.model import PauseStatus, StoredDestination, StoredRule, run_as_identity
+from lakealerts.model import AlertRule, NotificationDestination, StoredDestination, StoredRule, run_as_identity
 from lakealerts.sql.identifiers import Namespace
-from lakealerts.sync.mapping import MappingContext, to_alert
+from lakealerts.sync.alert_fields import MappingContext, alert_fields
 from lakealerts.validate import validate_rules
 from lakealerts.values import FieldError
 
 #: The warehouse of exported alerts unless one is given: the bundle's own variable.
 DEFAULT_WAREHOUSE = "${var.warehouse_id}"
-_BUNDLE_FIELDS = (
-    "display_name",
-    "query_text",
-    "warehouse_id",
-    "evaluation",
-    "schedule",
-    "custom_summary",
-    "custom_description",
-    "run_as",
-)
-_KEY_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
-_VARIABLE_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 
 
 @dataclass
 class BundleExport:
-    """The bundle document and the rules that were left out, with the reason."""
+    """The exported alerts (the bundle's models, by resource key), the lookup variables they use, and the rules
+    that were left out, with the reason."""
 
-    document: dict[str, Any]
+    alerts: dict[str, Alert] = field(default_factory=dict)
+    variables: dict[str, dict[str, Any]] = field(default_factory=dict)
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def alert_count(self) -> int:
         """How many alerts the document holds."""
-        return len(self.document.get("resources", {}).get("alerts", {}))
+        return len(self.alerts)
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """``{"variables": …, "resources": {"alerts": {key: Alert.as_dict()}}}`` (no ``variables`` if none)."""
+        alerts = {key: dict(alert.as_dict()) for key, alert in self.alerts.items()}
+        variables = {"variables": self.variables} if self.variables else {}
+        return {**variables, "resources": {"alerts": alerts}}
 
     def to_yaml(self) -> str:
         """The document as bundle YAML, with a header and multi-line SQL as readable block scalars."""
@@ -78,44 +84,35 @@ def export_bundle(
     warehouse_id: str = DEFAULT_WAREHOUSE,
     run_as: str | None = None,
 ) -> BundleExport:
-    """``{"variables": …, "resources": {"alerts": {key: alert}}}`` for the enabled, valid rules.
+    """The enabled, valid rules as bundle alerts, and one lookup variable per destination an alert uses.
 
     ``run_as`` is the identity of the alerts whose rule names none (a user's e-mail or a service principal's
-    application id; a UsageError otherwise). ``variables`` holds one lookup per destination an alert uses.
+    application id; a UsageError otherwise).
     """
     plain = [stored.rule for stored in rules]
     default_run_as = _default_run_as(run_as)
     report = validate_rules(plain, [d.destination for d in destinations], namespace)
     invalid = {result.alert_id: result.findings for result in report.results if result.findings}
-    ids, variables = _destination_variables(plain, destinations)
-    context = MappingContext(namespace, warehouse_id, destination_ids=ids, run_as=default_run_as)
-    export = BundleExport({})
-    alerts: dict[str, Any] = {}
+    stored = {d.destination.destination_id: d.destination for d in destinations}
+    declarations = _destination_variables(plain, stored)
+    ids = {channel: reference(name) for name, (channel, _) in declarations.items()}
+    context = MappingContext(namespace, warehouse_id, parent_path=None, destination_ids=ids, run_as=default_run_as)
+    export = BundleExport()
+    used: set[str] = set()
     for rule in plain:
         if not rule.is_enabled:
             export.skipped.append((rule.alert_id, "disabled"))
         elif rule.alert_id in invalid:
             export.skipped.append((rule.alert_id, "invalid: " + ", ".join(f.code for f in invalid[rule.alert_id])))
         else:
-            alerts[_resource_key(rule.alert_id, alerts)] = bundle_alert(to_alert(rule, context).as_dict())
-    used = {name: variables[name] for name in sorted(variables) if _mentions(alerts, name)}
-    if used:  # only the ones an exported alert refers to: each lookup must find its destination at deploy
-        export.document["variables"] = used
-    export.document["resources"] = {"alerts": alerts}
+            export.alerts[_resource_key(rule.alert_id, export.alerts)] = bundle_alert(alert_fields(rule, context))
+            used.update(_channels_in(rule, stored))
+    # Only the variables an exported alert refers to: each lookup must find its destination at deploy.
+    export.variables = {
+        name: lookup_declaration(destination) for name, (channel, destination) in sorted(declarations.items())
+        if channel in used
+    }  # fmt: skip
     return export
-
-
-def bundle_alert(alert: dict[str, Any]) -> dict[str, Any]:
-    """An ``AlertV2`` request body (``as_dict``) in the shape of the bundle's alert resource.
-
-    ``schedule.pause_status`` is dropped when UNPAUSED (the API's default), so that the bundle's development
-    mode can pause the alert; PAUSED is kept.
-    """
-    shaped = {name: alert[name] for name in _BUNDLE_FIELDS if alert.get(name) is not None}
-    schedule = shaped.get("schedule")
-    if isinstance(schedule, dict) and schedule.get("pause_status") == PauseStatus.UNPAUSED.value:
-        shaped["schedule"] = {key: value for key, value in schedule.items() if key != "pause_status"}
-    return shaped
 
 
 def _default_run_as(value: str | None) -> str | None:
@@ -128,41 +125,35 @@ def _default_run_as(value: str | None) -> str | None:
         raise UsageError(f"--run-as: {problem}", hint=problem.hint) from None
 
 
+def _channels_in(rule: AlertRule, stored: dict[str, NotificationDestination]) -> set[str]:
+    return {channel for channel in rule.notification_channels if channel in stored}
+
+
 def _destination_variables(
-    rules: Sequence[Any], destinations: Sequence[StoredDestination]
-) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
-    """Destination channel -> ``${var.destination_<id>}``, and each variable's declaration: a lookup of the
-    notification destination by its display name (``destination_name``, as ``destinations sync`` names it).
+    rules: Sequence[AlertRule], stored: dict[str, NotificationDestination]
+) -> dict[str, tuple[str, NotificationDestination]]:
+    """Variable name -> (destination channel, its destination), for every stored destination a rule names.
 
     Only stored destinations are looked at: a channel that is neither an address nor a stored destination
     makes its rule invalid, and invalid rules are not exported. Stored Databricks ids are never used.
     """
-    stored = {d.destination.destination_id: d.destination for d in destinations}
     channels = sorted({c for rule in rules for c in rule.notification_channels if c in stored})
-    ids: dict[str, str] = {}
-    variables: dict[str, dict[str, Any]] = {}
-    owners: dict[str, str] = {}
+    variables: dict[str, tuple[str, NotificationDestination]] = {}
     for channel in channels:
-        name = "destination_" + _VARIABLE_UNSAFE.sub("_", channel).strip("_").lower()
+        name = destination_variable(channel)
         if name in variables:
             raise UsageError(
-                f"destinations {owners[name]!r} and {channel!r} both become the bundle variable {name!r}",
+                f"destinations {variables[name][0]!r} and {channel!r} both become the bundle variable {name!r}",
                 hint="rename one of them (destination_id, and the rules' notification_channels) so that they "
                 "differ in letters or digits",
             )
-        destination = stored[channel]
-        ids[channel], owners[name] = "${var." + name + "}", channel
-        variables[name] = {
-            "description": f"Databricks id of notification destination {channel!r}, looked up by its display name "
-            "when the bundle deploys (`lakealerts destinations sync` creates it)",
-            "lookup": {"notification_destination": destination.destination_name},
-        }
-    return ids, variables
+        variables[name] = (channel, stored[channel])
+    return variables
 
 
 def _resource_key(alert_id: str, taken: dict[str, Any]) -> str:
     """A bundle resource key for ``alert_id`` (letters, digits, ``_``, ``-``); UsageError when two collide."""
-    key = _KEY_UNSAFE.sub("_", alert_id)
+    key = resource_key(alert_id)
     if key in taken:
         raise UsageError(
             f"rules {alert_id!r} and another one both become the bundle resource key {key!r}",
@@ -177,7 +168,3 @@ _HEADER = (
     "# Destinations are looked up by display name at deploy: they must exist in the target workspace.\n"
     "# Alerts without pause_status are paused by development mode (`-t dev`, CLI 0.286.0+) and run in production.\n"
 )
-
-
-def _mentions(alerts: dict[str, Any], variable: str) -> bool:
-    return ("${var." + variable + "}") in repr(alerts)
