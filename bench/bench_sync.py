@@ -1,18 +1,23 @@
-"""Benchmark: sync 1,000 rules to the workspace stand-in behind a proxy that adds latency to every request, and
+"""Benchmark: sync 200 rules to the workspace stand-in behind a proxy that adds 50 ms to every request, and
 compare, in one run, wall time and API calls of our cold sync, our sync with nothing changed, and the seed's
 algorithm (one create after another; on each name conflict a full ``list_alerts()`` re-list, then a PATCH).
 
-API calls are counted at the proxy (``/api/`` requests, retries included). The seed needs conflicts to show its
-re-lists, so its workspace starts with every 10th alert already there (with a stale threshold); our sync from
-that same start is printed too, for a like-for-like line.
+API calls are counted at the proxy (``/api/`` requests, retries included; the unauthenticated host-metadata
+probes are counted apart). The seed needs conflicts to show its re-lists, so its workspace starts with every
+10th alert already there (with a stale threshold); ours from that same start is measured twice: in this process,
+and as ``lakealerts sync --host …`` in a fresh process, start-up (Python, the SDK, the store) included. The
+ratios printed are the seed's wall time over ours, measured in the same run.
 
 Run from the repository root (the proxy lives in ``tests/faults.py``):
-    .venv/bin/python -m bench.bench_sync [--rules 1000] [--latency-ms 5] [--concurrency 8]
+    .venv/bin/python -m bench.bench_sync [--rules 200] [--latency-ms 50] [--concurrency 8]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -34,7 +39,7 @@ from lakealerts.model import AlertRule
 from lakealerts.serve import StandIn
 from lakealerts.sql.identifiers import Namespace
 from lakealerts.store.store import Store
-from lakealerts.sync.client import workspace_client
+from lakealerts.sync.client import connect, workspace_client
 from lakealerts.sync.mapping import MappingContext, to_alert
 from lakealerts.sync.planner import MANAGED_FIELDS
 from lakealerts.sync.policy import DEFAULT_PARENT_PATH, SyncOptions
@@ -75,12 +80,14 @@ def generated_rules(count: int) -> list[AlertRule]:
 
 @dataclass(frozen=True)
 class Measured:
-    """One measured run: its label, wall time and API calls, and the calls by endpoint."""
+    """One measured run: its label, wall time and API calls, the calls by endpoint, and other requests (the
+    host-metadata probes)."""
 
     label: str
     seconds: float
     calls: int
     by_route: dict[str, int]
+    probes: int = 0
 
 
 @dataclass
@@ -93,20 +100,27 @@ class Workspace:
 
     def measure(self, label: str, action: Callable[[], object]) -> Measured:
         """Run ``action`` once, counting its API calls at the proxy."""
-        self.proxy.reset_counts()
-        started = time.perf_counter()
-        action()
-        seconds = time.perf_counter() - started
-        return Measured(label, seconds, self.proxy.api_calls, dict(counts_by_route(self.proxy)))
+        return measure(self.proxy, label, action)
 
     def our_sync(self, concurrency: int) -> SyncResult:
-        """lakealerts' sync, as ``lakealerts sync`` runs it."""
+        """lakealerts' sync, as ``lakealerts sync`` runs it (the lean client on one ApiClient)."""
         options = SyncOptions(warehouse_id="local", concurrency=concurrency)
-        return run_sync(self.store, RemoteWorkspace(self.client), options, clock=lambda: datetime.now(UTC), env={})
+        apis = connect(self.proxy.url, None, 60, env={"DATABRICKS_TOKEN": TOKEN})
+        return run_sync(self.store, RemoteWorkspace(apis), options, clock=lambda: datetime.now(UTC), env={})
 
     def alert_count(self) -> int:
         """Alerts in the managed folder."""
         return sum(1 for a in self.client.alerts_v2.list_alerts(page_size=1000) if a.parent_path == DEFAULT_PARENT_PATH)
+
+
+def measure(proxy: FaultProxy, label: str, action: Callable[[], object]) -> Measured:
+    """Run ``action`` once, counting its requests at the proxy."""
+    proxy.reset_counts()
+    started = time.perf_counter()
+    action()
+    seconds = time.perf_counter() - started
+    probes = sum(count for route, count in proxy.calls.items() if " /api/" not in route)
+    return Measured(label, seconds, proxy.api_calls, dict(counts_by_route(proxy)), probes)
 
 
 @contextmanager
@@ -143,6 +157,24 @@ def precreate(client: WorkspaceClient, rules: list[AlertRule], every: int) -> in
     return len(stale)
 
 
+def cli_sync(home: Path, host: str, concurrency: int) -> None:
+    """``lakealerts --home HOME sync --host HOST`` in a fresh process, as a user runs it."""
+    command = [sys.executable, "-m", "lakealerts", "--home", str(home), "sync", "--host", host,
+               "--concurrency", str(concurrency)]  # fmt: skip
+    env = {**os.environ, "DATABRICKS_TOKEN": TOKEN}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def cli_home(home: Path, rules: list[AlertRule]) -> Path:
+    """A lakealerts home holding ``rules`` (the store closed again, for the CLI to open)."""
+    with DuckDBEngine.open(Settings(home=home).store_path, NAMESPACE.catalog) as engine:
+        store = Store(engine, NAMESPACE, "bench")
+        store.init()
+        store.upsert_rules(rules, datetime.now(UTC))
+    return home
+
+
 def run(count: int, latency: float, concurrency: int, every: int) -> list[Measured]:
     """All measurements of one benchmark run, each on a fresh stand-in and checked for the right end state."""
     rules = generated_rules(count)
@@ -163,7 +195,14 @@ def run(count: int, latency: float, concurrency: int, every: int) -> list[Measur
                 f"(d) lakealerts, {existing} pre-existing", lambda: _check_sync(same.our_sync(concurrency))
             )
             assert same.alert_count() == count
-    return [cold, again, seeds, like]
+        with workspace(root / "cli", rules, latency) as cli:
+            precreate(cli.client, rules, every)
+            home = cli_home(root / "cli-home", rules)
+            label = f"(e) `lakealerts sync`, {existing} pre-existing"
+            end_to_end = cli.measure(label, lambda: cli_sync(home, cli.proxy.url, concurrency))
+            noop = cli.measure("(f) `lakealerts sync`, nothing changed", lambda: cli_sync(home, cli.proxy.url, 8))
+            assert cli.alert_count() == count
+    return [cold, again, seeds, like, end_to_end, noop]
 
 
 def _check_sync(result: SyncResult) -> None:
@@ -177,23 +216,28 @@ def _check_empty(result: SyncResult) -> None:
 
 
 def report(results: list[Measured], count: int, latency: float, concurrency: int) -> None:
-    """Print the table, ratios to our cold sync, and where the calls went."""
-    cold = results[0]
+    """Print the table, ratios to our cold sync, where the calls went, and the seed's time over ours."""
+    cold, again, seeds, like, end_to_end, noop = results
     print(f"bench_sync: {count:,} rules; stand-in on loopback behind a proxy adding {latency * 1000:.0f} ms "
           f"per request; our concurrency {concurrency}")  # fmt: skip
-    print(f"{'run':<40} {'wall s':>8} {'API calls':>10} {'wall vs (a)':>12} {'calls vs (a)':>13}")
+    print(f"{'run':<46} {'wall s':>8} {'API calls':>10} {'probes':>7} {'wall vs (a)':>12} {'calls vs (a)':>13}")
     for item in results:
-        print(f"{item.label:<40} {item.seconds:8.2f} {item.calls:10,} {item.seconds / cold.seconds:11.2f}x "
-              f"{item.calls / cold.calls:12.2f}x")  # fmt: skip
+        print(f"{item.label:<46} {item.seconds:8.2f} {item.calls:10,} {item.probes:7} "
+              f"{item.seconds / cold.seconds:11.2f}x {item.calls / cold.calls:12.2f}x")  # fmt: skip
     for item in results:
         print(f"  {item.label}: " + ", ".join(f"{route} {n:,}" for route, n in item.by_route.items()))
+    print(f"cold sync ratio, seed's algorithm / ours from the same start: {seeds.seconds / like.seconds:.2f}x "
+          f"in process (d), {seeds.seconds / end_to_end.seconds:.2f}x as `lakealerts sync` with start-up (e); "
+          f"seed / our cold sync (a): {seeds.seconds / cold.seconds:.2f}x")  # fmt: skip
+    print(f"no-op re-sync: {again.calls} API calls in process (b), {noop.calls} as `lakealerts sync` (f) "
+          f"(+{noop.probes} host-metadata probes), {noop.seconds:.2f} s with start-up")  # fmt: skip
 
 
 def main() -> None:
     """Parse the options, run every measurement, print the report."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rules", type=int, default=1000)
-    parser.add_argument("--latency-ms", type=float, default=5.0, help="added to every request by the proxy")
+    parser.add_argument("--rules", type=int, default=200)
+    parser.add_argument("--latency-ms", type=float, default=50.0, help="added to every request by the proxy")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--pre-existing-every", type=int, default=10, help="the seed's start: every n-th alert exists")
     args = parser.parse_args()

@@ -33,7 +33,8 @@ class Cli:
     home: Path
 
     def __call__(self, *args: str, env: dict[str, str] | None = None, timeout: float = 120) -> CliResult:
-        environment = {**os.environ, "LAKEALERTS_USER": "tester", **(env or {})}
+        # A fixed width: tables wrap at the terminal's width, which differs between a shell, CI and xdist workers.
+        environment = {**os.environ, "LAKEALERTS_USER": "tester", "COLUMNS": "200", **(env or {})}
         completed = subprocess.run(
             [sys.executable, "-m", "lakealerts", "--home", str(self.home), *args],
             capture_output=True,

@@ -15,6 +15,7 @@ from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lakealerts.errors import QuartzError
@@ -152,8 +153,11 @@ class QuartzSchedule:
         return fires[0] if fires else None
 
 
+@lru_cache(maxsize=4096)
 def parse(expression: str) -> QuartzSchedule:
-    """Parse a Quartz cron expression; raises :class:`QuartzError` naming the field at fault."""
+    """Parse a Quartz cron expression; raises :class:`QuartzError` naming the field at fault.
+
+    Cached: every rule load validates its schedule, and a schedule is immutable once parsed."""
     return QuartzSchedule(expression)
 
 

@@ -21,13 +21,12 @@ from lakealerts.engines.base import Engine
 from lakealerts.errors import SetupError
 from lakealerts.secrets import SecretReader
 from lakealerts.sql.identifiers import Namespace
-from lakealerts.store.store import Store
-from lakealerts.store.tables import ALERT_CONFIGURATIONS
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the store, the engines and the SDK are imported when a use case opens them, not with the CLI
     from databricks.sdk import WorkspaceClient
 
     from lakealerts.runtime.channels import Transport
+    from lakealerts.store.store import Store
     from lakealerts.sync.remote import RemoteWorkspace
 
 Clock = Callable[[], datetime]
@@ -94,6 +93,9 @@ class AppContext:
         With ``require_tables`` a namespace without tables is a clear error that says to run ``init``.
         Sessions of one process take turns: DuckDB attaches a file once per process at a time.
         """
+        from lakealerts.store.store import Store
+        from lakealerts.store.tables import ALERT_CONFIGURATIONS
+
         namespace = self.namespace
         with _SESSION_TURN, self._open_engine(read_only, write_catalogs) as engine, _running(engine):
             store = Store(engine, namespace, self.user or _engine_user(engine) or current_user())
@@ -104,12 +106,14 @@ class AppContext:
             yield store
 
     def workspace(self, remote: RemoteOptions) -> RemoteWorkspace:
-        """The workspace (the SDK's client behind our retrying facade): the context's client, or a new one."""
-        from lakealerts.sync.client import workspace_client
+        """The workspace (the SDK's services behind our retrying facade): the context's client, or the services
+        sync uses on one new ``ApiClient`` (the SDK's auth and retries, without loading its other services)."""
+        from lakealerts.sync.client import connect
         from lakealerts.sync.remote import RemoteWorkspace
 
-        client = self.client or workspace_client(remote.host, remote.profile, remote.timeout, env=self.env)
-        return RemoteWorkspace(client)
+        if self.client is not None:
+            return RemoteWorkspace(self.client)
+        return RemoteWorkspace(connect(remote.host, remote.profile, remote.timeout, env=self.env))
 
     def _open_engine(self, read_only: bool, write_catalogs: Collection[str] = ()) -> AbstractContextManager[Engine]:
         if self.engine is not None:

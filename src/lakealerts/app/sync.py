@@ -77,7 +77,7 @@ def sync_alerts(ctx: AppContext, remote: RemoteOptions, options: SyncOptions) ->
     if ctx.client is None:
         check_warehouse_before_connecting(remote.host, ctx.env, given)
     workspace = ctx.workspace(remote)
-    return _run(ctx, workspace, dataclasses.replace(options, warehouse_id=warehouse_for(workspace.client, given)))
+    return _run(ctx, workspace, dataclasses.replace(options, warehouse_id=warehouse_for(workspace.host, given)))
 
 
 def sync_destinations_only(ctx: AppContext, remote: RemoteOptions, *, dry_run: bool = False) -> DestinationsSyncResult:

@@ -24,6 +24,8 @@ import yaml
 from lakealerts.documents import parse_rules
 from lakealerts.errors import LakeAlertsError, UsageError
 from lakealerts.model import AlertRule
+from lakealerts.options import ALL_PACKS as ALL_PACKS
+from lakealerts.options import DEFAULT_PACK as DEFAULT_PACK
 
 #: The domains and their rule files, in catalogue order.
 DOMAINS: tuple[str, ...] = ("COST", "SECURITY", "PERFORMANCE", "RELIABILITY", "QUALITY")
@@ -40,9 +42,7 @@ class Pack:
     fires_at: str | None  # UTC time of day on the as-of day the fire set is documented for; None: any time
 
 
-DEFAULT_PACK = "gold"
 #: ``seed --pack all``: every pack, in this order.
-ALL_PACKS = "all"
 PACKS: dict[str, Pack] = {
     "gold": Pack("gold", "rules", DOMAINS, "expected_triggered.yaml", None),
     "system": Pack(

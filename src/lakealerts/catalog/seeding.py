@@ -18,9 +18,8 @@ from lakealerts.catalog import DEFAULT_DESTINATION_ID, DEFAULT_PACK, load_rules
 from lakealerts.documents import parse_destinations
 from lakealerts.errors import UsageError
 from lakealerts.model import AlertRule, NotificationDestination
+from lakealerts.options import DEFAULT_EMAIL
 from lakealerts.store.store import Store
-
-DEFAULT_EMAIL = "alerts@example.com"
 
 
 @dataclass

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from lakealerts.app import alerttest as use
 from lakealerts.app.context import AppContext
 from lakealerts.cli import output
 from lakealerts.cli.common import JsonFlag
@@ -44,6 +43,8 @@ def test_command(
     Exit 0 when everything passes (and coverage reaches the threshold), 1 on a failure or low coverage,
     2 for an unreadable or invalid file (file:line) or an unknown rule.
     """
+    from lakealerts.app import alerttest as use
+
     app: AppContext = ctx.obj
     if init is not None:
         written = use.init_test_file(app, init, paths[0] if paths else None)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lakealerts.app.rules import ImportReport
 from lakealerts.cli import output
+
+if TYPE_CHECKING:
+    from lakealerts.app.rules import ImportReport
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 

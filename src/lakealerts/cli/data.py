@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from lakealerts.app import data as use
 from lakealerts.cli import output
 from lakealerts.cli.common import JsonFlag
 
@@ -45,6 +44,8 @@ def load_command(
     <home>/catalogs/<catalog>.duckdb, attached whenever rules run, so rule SQL reads it as on a workspace.
     An existing table is an error unless --replace. lakealerts reads the file; rule SQL cannot.
     """
+    from lakealerts.app import data as use
+
     result = use.load(ctx.obj, file, table, replace=replace, file_format=file_format.value if file_format else None)
     if json_output:
         output.emit_json(result.to_dict())
@@ -62,6 +63,8 @@ def load_command(
 @data_app.command("list")
 def list_command(ctx: typer.Context, json_output: JsonFlag = False) -> None:
     """List the tables of every local catalog with their row counts, the store's own catalog first."""
+    from lakealerts.app import data as use
+
     listing = use.list_tables(ctx.obj)
     if json_output:
         output.emit_json(listing.to_dict())

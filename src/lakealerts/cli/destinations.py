@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import typer
 
-from lakealerts.app import destinations as use
 from lakealerts.cli import output
 from lakealerts.cli.common import JsonFlag, finish_import
 from lakealerts.cli.sync import sync_destinations_command
@@ -19,6 +18,8 @@ destinations_app.command("sync")(sync_destinations_command)
 @destinations_app.command("list")
 def list_destinations(ctx: typer.Context, json_output: JsonFlag = False) -> None:
     """List the stored destinations: plain secrets masked as ***, references shown as written (never resolved)."""
+    from lakealerts.app import destinations as use
+
     listed = use.list_destinations(ctx.obj)
     for problem in listed.problems:  # a row broken by hand in SQL: named, and the others still listed
         output.problem(problem)
@@ -59,6 +60,8 @@ def import_command(
     password}, PAGERDUTY {integration_key}. Write secrets as references, each the whole value of its field:
     ${env:NAME} (never DATABRICKS_* or LAKEALERTS_*) or {{secrets/<scope>/<key>}}.
     """
+    from lakealerts.app import destinations as use
+
     finish_import(use.import_destinations(ctx.obj, files), "destinations", json_output)
 
 
@@ -78,6 +81,8 @@ def send_test_command(
     its own; a disabled destination is tested too. One attempt, never retried. Exit 0 when the peer accepted it,
     1 when it refused (the reason is printed), 2 for an unknown destination or rule.
     """
+    from lakealerts.app import destinations as use
+
     result = use.send_test_message(ctx.obj, destination_id, rule)
     if json_output:
         output.emit_json(result.to_dict())

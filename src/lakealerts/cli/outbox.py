@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from lakealerts.app import outbox as use
 from lakealerts.cli import output
 from lakealerts.cli.common import JsonFlag
 
@@ -29,6 +28,8 @@ def list_command(
     json_output: JsonFlag = False,
 ) -> None:
     """List messages, newest first: who was told what, when, and how it went."""
+    from lakealerts.app import outbox as use
+
     listed = use.list_outbox(ctx.obj, status, limit)
     if json_output:
         output.emit_json(listed.to_dict())
@@ -44,6 +45,8 @@ def retry_command(
     json_output: JsonFlag = False,
 ) -> None:
     """Send PENDING and FAILED messages again now, whatever their age or back-off. Exit 1 if any fails again."""
+    from lakealerts.app import outbox as use
+
     if bool(message_ids) == retry_all:
         raise typer.BadParameter("name message ids, or pass --all (not both)")
     result = use.retry(ctx.obj, None if retry_all else message_ids)

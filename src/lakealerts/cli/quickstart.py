@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import typer
 
-from lakealerts import catalog, quartz
-from lakealerts.app import evaluate, rules, setup
 from lakealerts.app.context import AppContext
-from lakealerts.app.validate import validate_store
 from lakealerts.cli import output
-from lakealerts.model import StoredRule
+
+if TYPE_CHECKING:
+    from lakealerts.model import StoredRule
 
 
 def quickstart(ctx: typer.Context) -> None:
@@ -23,6 +23,9 @@ def quickstart(ctx: typer.Context) -> None:
     Safe to run again: the demo tables are regenerated, stored rules are never overwritten, and an alert
     that already notified does not notify twice.
     """
+    from lakealerts import catalog
+    from lakealerts.app import rules, setup
+
     app: AppContext = ctx.obj
     settings = app.settings
     created = setup.init_tables(app).report.created_tables
@@ -47,6 +50,8 @@ def quickstart(ctx: typer.Context) -> None:
 
 
 def _validate(app: AppContext) -> None:
+    from lakealerts.app.validate import validate_store
+
     report = validate_store(app).report
     invalid = sorted(report.invalid_ids)
     output.info(f"[5/7] validate: {len(report.results) - len(invalid)} of {len(report.results)} rules valid"
@@ -71,6 +76,8 @@ def _sync(app: AppContext) -> None:
 
 
 def _evaluate(app: AppContext) -> None:
+    from lakealerts.app import evaluate
+
     runs = evaluate.evaluate(app, notify=True).runs
     triggered = [run.alert_id for run in runs if run.state == "TRIGGERED"]
     errors = [run.alert_id for run in runs if run.state == "ERROR"]
@@ -92,6 +99,8 @@ def _evaluate(app: AppContext) -> None:
 
 def _rows(stored: list[StoredRule], moment: datetime) -> list[tuple[str, ...]]:
     """One table row per rule: id, domain, severity, schedule in words, timezone, next fire time."""
+    from lakealerts import quartz
+
     rows: list[tuple[str, ...]] = []
     for item in stored:
         rule = item.rule

@@ -7,11 +7,10 @@ from typing import Annotated
 
 import typer
 
-from lakealerts.app import rules as use
 from lakealerts.app.context import AppContext
-from lakealerts.app.rules import ExportFormat
 from lakealerts.cli import output
 from lakealerts.cli.common import JsonFlag, finish_import
+from lakealerts.options import ExportFormat
 
 rules_app = typer.Typer(help="Alert rules: list, show, import and export (YAML/JSON).", no_args_is_help=True)
 
@@ -19,6 +18,8 @@ rules_app = typer.Typer(help="Alert rules: list, show, import and export (YAML/J
 @rules_app.command("list")
 def list_rules(ctx: typer.Context, json_output: JsonFlag = False) -> None:
     """List the stored rules. `--json` output re-imports unchanged with `rules import`."""
+    from lakealerts.app import rules as use
+
     app: AppContext = ctx.obj
     listed = use.list_rules(app)
     for problem in listed.problems:  # a row broken by hand in SQL: named, and the others still listed
@@ -53,6 +54,8 @@ def show_rule(
     json_output: JsonFlag = False,
 ) -> None:
     """Show one rule, its schedule in words and its next five fire times in the rule's timezone."""
+    from lakealerts.app import rules as use
+
     details = use.show_rule(ctx.obj, alert_id)
     if json_output:
         output.emit_json(details.to_dict())
@@ -101,6 +104,8 @@ def import_command(
     With --prune, stored rules whose id is in none of the files are deleted (a rejected rule still counts as
     present), and the next `sync` retires their alerts per --delete-policy.
     """
+    from lakealerts.app import rules as use
+
     report = use.import_rules(ctx.obj, files, prune=prune, dry_run=dry_run)
     if report.pruned is not None and not json_output:
         verb = "would delete" if dry_run else "deleted"
@@ -116,6 +121,8 @@ def delete_command(
 ) -> None:
     """Delete rules on purpose. Their Databricks alerts stay recorded as this store's: the next `sync` deletes
     them per --delete-policy (keep: listed as skipped, "rule deleted, kept by policy"). Unknown id: exit 2."""
+    from lakealerts.app import rules as use
+
     result = use.delete_rules(ctx.obj, alert_ids)
     if json_output:
         output.emit_json(result.to_dict())
@@ -148,6 +155,8 @@ def export_rules(
     `--format bundle` as `resources.alerts` YAML for `databricks bundle deploy` (enabled, valid rules only;
     destinations as lookup variables by display name; no pause_status unless paused, so `-t dev` pauses them).
     """
+    from lakealerts.app import rules as use
+
     export = use.export_rules(ctx.obj, format_, warehouse_id, run_as)
     for problem in export.problems:
         output.problem(problem)

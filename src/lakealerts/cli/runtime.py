@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from lakealerts.app import evaluate as use
 from lakealerts.app.context import AppContext
 from lakealerts.cli import output
 from lakealerts.cli.common import JsonFlag
 from lakealerts.errors import UsageError
+
+if TYPE_CHECKING:
+    from lakealerts.app import evaluate as use
 
 DEFAULT_QUERY_TIMEOUT = 60.0
 QueryTimeout = Annotated[
@@ -49,6 +51,8 @@ def eval_command(
     back-off) are sent too. Each rule's query is bounded by --query-timeout (then that rule is ERROR).
     Exit 1 when any rule is in ERROR or a delivery ended FAILED.
     """
+    from lakealerts.app import evaluate as use
+
     app: AppContext = ctx.obj.replace(query_timeout=query_timeout)
     result = use.evaluate(app, alert_ids, at=parse_instant(at) if at else None, notify=notify)
     _print_runs(result, json_output, app)
@@ -91,6 +95,8 @@ def history(
     json_output: JsonFlag = False,
 ) -> None:
     """Past evaluations and notifications, most recent first."""
+    from lakealerts.app import evaluate as use
+
     result = use.history(ctx.obj, alert_id, limit)  # unknown id: exit 2 with a hint
     if json_output:
         output.emit_json(result.to_dict())

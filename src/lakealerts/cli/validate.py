@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from lakealerts.app.context import AppContext, RemoteOptions
-from lakealerts.app.validate import ValidationRun, validate_store
 from lakealerts.cli import output
 from lakealerts.cli.common import JsonFlag
 from lakealerts.cli.sync import Host, Profile, Timeout
+
+if TYPE_CHECKING:
+    from lakealerts.app.validate import ValidationRun
 
 
 def validate(
@@ -36,6 +38,8 @@ def validate(
     Findings are listed in docs/findings.md with how to fix each.
     """
     app: AppContext = ctx.obj
+    from lakealerts.app.validate import validate_store
+
     run = validate_store(app, rule, warehouse_id=warehouse_id, remote=RemoteOptions(host, profile, timeout))
     _print(run, json_output)
     if not run.report.all_valid:

@@ -14,12 +14,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from lakealerts.errors import UsageError
+from lakealerts.options import MIN_DEMO_ROWS
 from lakealerts.sql.identifiers import Namespace, quote
 
 #: Days of history ending with the as-of day: covers the 30-day look-backs and the calendar month.
 HISTORY_DAYS = 35
 #: The event tables share ``--rows``; below this the per-day groups of billing_usage would run empty.
-MIN_ROWS = 1_000
+MIN_ROWS = MIN_DEMO_ROWS
 #: Row keys stay below 10^9 so the hash arithmetic of :mod:`lakealerts.demo.hashing` cannot overflow.
 MAX_ROWS = 300_000_000
 #: The tables that take ``--rows`` (split evenly); the others have fixed, realistic sizes.

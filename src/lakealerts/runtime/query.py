@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from lakealerts.engines.base import Deadline, Engine, QueryResult
@@ -33,13 +34,22 @@ def rule_sql(rule: AlertRule, namespace: Namespace, at: datetime | None) -> str:
 
     Raises EngineError with the finding's message: a rule that is not one read-only query never runs.
     """
-    findings = template_findings(rule.alert_query_template, namespace=namespace)
-    sql = render(rule.alert_query_template, namespace)
+    sql, refused = checked_sql(rule.alert_query_template, namespace)
+    if refused is not None:
+        raise EngineError(refused)
+    return pin_clock(sql, at) if at is not None else sql
+
+
+@lru_cache(maxsize=2048)
+def checked_sql(template: str, namespace: Namespace) -> tuple[str, str | None]:
+    """The rendered SQL of ``template`` and why it may not run (``CODE: message``), or None when it is one
+    read-only query. Cached by the template and namespace: a rule evaluated every minute (``serve``), every
+    instant of a backtest or every step of an alert test is parsed for the guard once, not each time."""
+    findings = template_findings(template, namespace=namespace)
+    sql = render(template, namespace)
     if not findings:
         findings = parse_query(sql)[1]
-    if findings:
-        raise EngineError(f"{findings[0].code}: {findings[0].message}")
-    return pin_clock(sql, at) if at is not None else sql
+    return sql, (f"{findings[0].code}: {findings[0].message}" if findings else None)
 
 
 @dataclass(frozen=True)

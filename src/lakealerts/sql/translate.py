@@ -37,7 +37,11 @@ sqlglot does the dialect translation (``read="databricks", write="duckdb"``). On
 Decimal arithmetic follows Databricks (:mod:`lakealerts.sql.decimal_typing`, :mod:`lakealerts.sql.decimal_sql`)
 when the engine gives the column types of the tables read (:func:`typed_tables` says which it needs).
 
-Translations are cached: alert SQL is evaluated again and again, and sqlglot parsing is the expensive part.
+Translations are cached: alert SQL is evaluated again and again (every minute in ``serve``, every instant of a
+backtest, every step of an alert test), and sqlglot parsing is the expensive part. The cache is a bounded LRU
+(:data:`CACHE_SIZE` statements) keyed by the SQL text and the dialect options — the catalog aliases and the
+column types the decimal rules use — so one text translates once per process and a changed option never reuses
+a stale translation; :func:`cache_info` says how it fares.
 """
 
 from __future__ import annotations
@@ -60,7 +64,8 @@ from lakealerts.sql.decimals import ColumnTypes
 RESERVED_CATALOGS: frozenset[str] = frozenset({"main", "system", "temp", "memory"})
 
 _ALIAS_PREFIX = "lakealerts_"
-_CACHE_SIZE = 2048
+#: Statements kept translated (and parsed) per process, least recently used dropped first.
+CACHE_SIZE = 2048
 
 
 def duckdb_catalog_name(catalog: str) -> str:
@@ -109,17 +114,23 @@ def typed_tables(sql: str, catalog_aliases: Mapping[str, str]) -> tuple[tuple[st
     return _typed_tables_cached(sql, _frozen(catalog_aliases))
 
 
+def cache_info() -> tuple[int, int, int]:
+    """``(hits, misses, statements held)`` of the translation cache (:func:`translate`)."""
+    info = _translate_cached.cache_info()
+    return info.hits, info.misses, info.currsize
+
+
 def _frozen(catalog_aliases: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((name.lower(), alias) for name, alias in catalog_aliases.items()))
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
+@lru_cache(maxsize=CACHE_SIZE)
 def _typed_tables_cached(sql: str, aliases: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str, str], ...] | None:
     tree = _rewrite_catalogs(_parsed(sql).copy(), dict(aliases))
     return referenced_tables(tree) if has_arithmetic(tree) else None
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
+@lru_cache(maxsize=CACHE_SIZE)
 def _translate_cached(sql: str, aliases: tuple[tuple[str, str], ...], column_types: ColumnTypes | None) -> Translation:
     tree = fix_bare_decimal(_rewrite_catalogs(_parsed(sql).copy(), dict(aliases)))
     typed = column_types is not None and has_arithmetic(tree) and has_decimals(tree, column_types)
@@ -136,7 +147,7 @@ def _translate_cached(sql: str, aliases: tuple[tuple[str, str], ...], column_typ
         raise EngineError(f"cannot translate to DuckDB SQL: {exc}") from exc
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
+@lru_cache(maxsize=CACHE_SIZE)
 def _parsed(sql: str) -> exp.Expr:
     """The parsed statement, shared: callers copy it before changing it."""
     return _parse_one(sql)

@@ -1,25 +1,88 @@
-"""Building the ``WorkspaceClient``: the SDK's own auth, or ``--host`` with a token for the stand-in."""
+"""Reaching a workspace: the SDK's own auth (env, ``--profile``), or ``--host`` with a token for the stand-in.
+
+Sync talks to three services: alerts V2, notification destinations and the workspace folder API (plus the
+Statement Execution API for a SQL warehouse engine). :func:`connect` builds those on one ``ApiClient`` — the
+SDK's unified auth and its retries, without ``WorkspaceClient``, whose import loads every service of the SDK.
+:func:`workspace_client` still builds a full ``WorkspaceClient`` on the same configuration, for callers that
+want one.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlparse
 
 import requests
-from databricks.sdk import WorkspaceClient
 from databricks.sdk.config import Config
+from databricks.sdk.core import ApiClient
+from databricks.sdk.service.settings import NotificationDestinationsAPI
+from databricks.sdk.service.sql import AlertsV2API, StatementExecutionAPI
+from databricks.sdk.service.workspace import WorkspaceAPI
 
 from lakealerts.errors import SetupError, UsageError
+
+if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
 
 LOCAL_WAREHOUSE_ID = "local"
 _PROBE_SECONDS = 10
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
+class SyncApis(Protocol):
+    """What sync needs of a client: its configuration and three services. ``WorkspaceClient`` is one, and so
+    is :class:`WorkspaceApis`."""
+
+    @property
+    def config(self) -> Config:
+        """The SDK configuration (host, auth, timeouts, retry budget)."""
+
+    @property
+    def alerts_v2(self) -> AlertsV2API:
+        """SQL Alerts V2."""
+
+    @property
+    def notification_destinations(self) -> NotificationDestinationsAPI:
+        """Notification destinations."""
+
+    @property
+    def workspace(self) -> WorkspaceAPI:
+        """The workspace file tree (``mkdirs``)."""
+
+
+class WorkspaceApis:
+    """The services lakealerts uses, on one ``ApiClient`` (the SDK's auth, retries and user agent), as
+    ``WorkspaceClient`` would build them."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.api_client = ApiClient(config)
+        # The SDK's generated service classes have untyped constructors.
+        self.alerts_v2 = AlertsV2API(self.api_client)  # type: ignore[no-untyped-call]
+        self.notification_destinations = NotificationDestinationsAPI(self.api_client)  # type: ignore[no-untyped-call]
+        self.workspace = WorkspaceAPI(self.api_client)  # type: ignore[no-untyped-call]
+        self.statement_execution = StatementExecutionAPI(self.api_client)  # type: ignore[no-untyped-call]
+
+
+def connect(
+    host: str | None, profile: str | None, timeout: float, env: Mapping[str, str] | None = None
+) -> WorkspaceApis:
+    """The services sync uses, authenticated like the SDK does (see :func:`configure`)."""
+    return WorkspaceApis(configure(host, profile, timeout, env))
+
+
 def workspace_client(
     host: str | None, profile: str | None, timeout: float, env: Mapping[str, str] | None = None
 ) -> WorkspaceClient:
+    """A full ``WorkspaceClient`` on :func:`configure`'s configuration (imports every SDK service)."""
+    from databricks.sdk import WorkspaceClient
+
+    return WorkspaceClient(config=configure(host, profile, timeout, env))
+
+
+def configure(host: str | None, profile: str | None, timeout: float, env: Mapping[str, str] | None = None) -> Config:
     """``--host`` wins and then uses token auth only (DATABRICKS_TOKEN); otherwise the SDK's default chain.
 
     An unreachable host is a quick, clear error: the SDK would otherwise retry a refused connection (and its
@@ -39,7 +102,7 @@ def workspace_client(
         _check_reachable(config.host, http_timeout)
     # Once the host answers, 429/503 and dropped connections deserve patient retries — never endless ones.
     config.retry_timeout_seconds = int(max(30, timeout * 6))
-    return WorkspaceClient(config=config)
+    return config
 
 
 def _config(host: str | None, profile: str | None, env: Mapping[str, str], http_timeout: int) -> Config:
@@ -85,13 +148,14 @@ def is_loopback(host: str | None) -> bool:
     return (urlparse(host or "").hostname or "") in _LOOPBACK
 
 
-def warehouse_for(client: WorkspaceClient, warehouse_id: str | None) -> str:
-    """The warehouse id to deploy with: given, or ``local`` on a loopback stand-in; else a usage error."""
+def warehouse_for(host: str, warehouse_id: str | None) -> str:
+    """The warehouse id to deploy with on ``host``: given, or ``local`` on a loopback stand-in; else a usage
+    error."""
     if warehouse_id:
         return warehouse_id
-    if is_loopback(client.config.host):
+    if is_loopback(host):
         return LOCAL_WAREHOUSE_ID
     raise UsageError(
-        f"no SQL warehouse id for {client.config.host}",
+        f"no SQL warehouse id for {host}",
         hint="pass --warehouse-id or set LAKEALERTS_WAREHOUSE_ID (alerts run on a SQL warehouse)",
     )

@@ -1,4 +1,5 @@
-"""The Databricks side of a sync: a thin, instrumented adapter over ``WorkspaceClient``.
+"""The Databricks side of a sync: a thin, instrumented adapter over the SDK's services (:class:`SyncApis`:
+``WorkspaceClient``, or the lean :class:`lakealerts.sync.client.WorkspaceApis`).
 
 The SDK itself retries 429/503 (honouring Retry-After), timeouts and dropped connections — POST included. It
 does not retry 500/502/504; this adapter retries those for GET/PATCH/DELETE (up to 3 more attempts) and never
@@ -12,13 +13,17 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import requests
-from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors.base import DatabricksError
 from databricks.sdk.service.settings import Config, NotificationDestination
 from databricks.sdk.service.sql import AlertV2
+
+from lakealerts.sync.client import SyncApis
+
+if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
 
 T = TypeVar("T")
 _RETRIED_STATUS = (500, 502, 504)
@@ -58,15 +63,28 @@ def is_server_error(error: BaseException) -> bool:
 class RemoteWorkspace:
     """What sync needs from a workspace: alerts V2, notification destinations and a folder."""
 
-    def __init__(self, client: WorkspaceClient, log: CallLog | None = None, backoff_seconds: float = 0.5) -> None:
-        self.client = client
+    def __init__(self, apis: SyncApis, log: CallLog | None = None, backoff_seconds: float = 0.5) -> None:
+        self.apis = apis
         self.log = log or CallLog()
         self._backoff = backoff_seconds
+        self._client: WorkspaceClient | None = None
 
     @property
     def host(self) -> str:
         """The workspace's URL: the key of this store's ownership records (DESIGN §10.2)."""
-        return str(self.client.config.host or "").rstrip("/")
+        return str(self.apis.config.host or "").rstrip("/")
+
+    @property
+    def client(self) -> WorkspaceClient:
+        """A full ``WorkspaceClient`` on the same configuration (a SQL warehouse engine's); built on first use,
+        since importing it loads every service of the SDK."""
+        from databricks.sdk import WorkspaceClient
+
+        if isinstance(self.apis, WorkspaceClient):
+            return self.apis
+        if self._client is None:
+            self._client = WorkspaceClient(config=self.apis.config)
+        return self._client
 
     def _call(self, action: Callable[[], T], *, idempotent: bool) -> T:
         started = time.perf_counter()
@@ -86,23 +104,23 @@ class RemoteWorkspace:
     # --- alerts -----------------------------------------------------------------------------------------
     def list_alerts(self) -> list[AlertV2]:
         """Every alert of the workspace (all pages), as one logical call."""
-        return self._call(lambda: list(self.client.alerts_v2.list_alerts(page_size=LIST_PAGE_SIZE)), idempotent=True)
+        return self._call(lambda: list(self.apis.alerts_v2.list_alerts(page_size=LIST_PAGE_SIZE)), idempotent=True)
 
     def create_alert(self, alert: AlertV2) -> AlertV2:
         """POST once; never retried by us."""
-        return self._call(lambda: self.client.alerts_v2.create_alert(alert), idempotent=False)
+        return self._call(lambda: self.apis.alerts_v2.create_alert(alert), idempotent=False)
 
     def update_alert(self, alert_id: str, alert: AlertV2, update_mask: str) -> AlertV2:
         """PATCH with the exact mask."""
-        return self._call(lambda: self.client.alerts_v2.update_alert(alert_id, alert, update_mask), idempotent=True)
+        return self._call(lambda: self.apis.alerts_v2.update_alert(alert_id, alert, update_mask), idempotent=True)
 
     def delete_alert(self, alert_id: str, purge: bool) -> None:
         """Trash (purge=False) or delete for good."""
-        self._call(lambda: self.client.alerts_v2.trash_alert(alert_id, purge=purge), idempotent=True)
+        self._call(lambda: self.apis.alerts_v2.trash_alert(alert_id, purge=purge), idempotent=True)
 
     def mkdirs(self, path: str) -> None:
         """Create the managed folder (idempotent on Databricks)."""
-        self._call(lambda: self.client.workspace.mkdirs(path), idempotent=True)
+        self._call(lambda: self.apis.workspace.mkdirs(path), idempotent=True)
 
     # --- destinations -----------------------------------------------------------------------------------
     def list_destinations(self) -> list[tuple[str, str, str]]:
@@ -111,7 +129,7 @@ class RemoteWorkspace:
         def listing() -> list[tuple[str, str, str]]:
             return [
                 (d.id or "", d.display_name or "", d.destination_type.value if d.destination_type else "")
-                for d in self.client.notification_destinations.list(page_size=LIST_PAGE_SIZE)
+                for d in self.apis.notification_destinations.list(page_size=LIST_PAGE_SIZE)
             ]
 
         return self._call(listing, idempotent=True)
@@ -119,14 +137,14 @@ class RemoteWorkspace:
     def create_destination(self, display_name: str, config: Config) -> NotificationDestination:
         """POST once."""
         return self._call(
-            lambda: self.client.notification_destinations.create(display_name=display_name, config=config),
+            lambda: self.apis.notification_destinations.create(display_name=display_name, config=config),
             idempotent=False,
         )
 
     def update_destination(self, destination_id: str, display_name: str, config: Config) -> NotificationDestination:
         """Re-send name and config (secrets are write-only, so there is nothing to compare)."""
         return self._call(
-            lambda: self.client.notification_destinations.update(
+            lambda: self.apis.notification_destinations.update(
                 destination_id, display_name=display_name, config=config
             ),
             idempotent=True,
@@ -134,4 +152,4 @@ class RemoteWorkspace:
 
     def delete_destination(self, destination_id: str) -> None:
         """Delete a destination."""
-        self._call(lambda: self.client.notification_destinations.delete(destination_id), idempotent=True)
+        self._call(lambda: self.apis.notification_destinations.delete(destination_id), idempotent=True)

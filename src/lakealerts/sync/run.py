@@ -6,11 +6,15 @@ working during a long sync):
 
 1. **read** (store open): destinations, rules and the sync columns they carry;
 2. **remote** (store closed): destinations sync, listing, planning, applying;
-3. **write** (store open): destination ids, the rules' write-back MERGE and the metrics row — also when the run
-   stopped in phase 2.
+3. **write** (store open), also when the run stopped in phase 2: first, in one transaction, destination ids,
+   the rules' write-back MERGE and the ownership records (they must agree: a rule's id is an alert this store
+   owns); then, in its own statement, the metrics row — so a failing metrics insert costs the run its metrics
+   row, never its write-back, and a failing write-back still leaves the metrics row that says so. Either
+   failure is raised after the other part is written (:class:`SyncWriteError`, or added to the message of the
+   :class:`SyncAbortedError` of a stopped run).
 
-A process that dies between 2 and 3 leaves alerts (and destinations) nobody wrote back: the next run adopts them
-by display name inside the folder (DESIGN §5), never a second one.
+A process that dies between 2 and the first commit of 3 leaves alerts (and destinations) nobody wrote back: the
+next run adopts them by display name inside the folder (DESIGN §5), never a second one.
 
 ``plan`` and ``sync --dry-run`` are this same path with ``dry_run=True``: nothing remote changes and only the
 metrics row is written.
@@ -18,13 +22,17 @@ metrics row is written.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
+
+from databricks.sdk.service.sql import AlertV2
 
 from lakealerts.errors import SetupError
 from lakealerts.findings import Finding
@@ -56,6 +64,16 @@ from lakealerts.validate.static import display_name
 class SyncAbortedError(SetupError):
     """Raised when a call the whole run depends on (listing destinations or alerts, creating the folder) still
     fails after the retries; the run's metrics row is written first. Per-rule failures never raise."""
+
+
+class SyncWriteError(SetupError):
+    """Raised when phase 3 could not write part of a run's record (the write-back with the ownership records, or
+    the metrics row) after writing what it could; ``result`` is the run's result, as :func:`run_sync` would have
+    returned it."""
+
+    def __init__(self, message: str, *, hint: str | None = None, result: SyncResult | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.result = result
 
 
 @dataclass
@@ -124,7 +142,8 @@ def run_sync(
 
     ``store`` is what opens the store for one phase (the app's ``ctx.store``): it is opened to read and again
     to write back, never while the workspace is called. An already open :class:`Store` is used as it is.
-    Raises :class:`SyncAbortedError` (after recording the metrics row) when the workspace cannot be listed.
+    Raises :class:`SyncAbortedError` (after recording the metrics row) when the workspace cannot be listed, and
+    :class:`SyncWriteError` (after writing what it could) when part of the run's record could not be written.
     """
     open_store = _opener(store)
     say = progress or (lambda _message: None)
@@ -136,29 +155,64 @@ def run_sync(
     result = SyncResult(run_id, options.dry_run, Plan())
     written: Written | None = None
     stopped: BaseException | None = None
-    try:  # 2. remote, with the store closed
-        _sync_destinations(remote, options, result, stored, env, secret_reader, say)
-        if options.include_rules:
-            written = _sync_rules(remote, options, result, stored, say)
+    try:  # 2. remote, with the store closed; the alerts are listed while the destinations sync
+        with ThreadPoolExecutor(max_workers=1) as pool:  # leaving the block waits for the listing
+            listing = pool.submit(remote.list_alerts) if options.include_rules else None
+            _sync_destinations(remote, options, result, stored, env, secret_reader, say)
+            if listing is not None:
+                written = _sync_rules(remote, options, result, stored, say, listing.result)
     except REMOTE_ERRORS as error:
         stopped = error
     aborted = f"{type(stopped).__name__}: {stopped}" if stopped is not None else None
-    with open_store() as opened:  # 3. write, also after a stop
-        if not options.dry_run:
-            write_destination_ids(opened, {d.destination_id: d.databricks_destination_id for d in result.destinations})
-        if written is not None:
-            write_back_rules(opened, written.rules, clock())
-            record_ownership(opened, host, written.owned, clock())
-            forget_ownership(opened, host, written.deleted)
-        _record(opened, options, result, started, clock(), time.perf_counter() - started_clock,
-                remote.log.latencies_ms[first_call:], aborted)  # fmt: skip
+    latencies = remote.log.latencies_ms[first_call:]
+    try:
+        with open_store() as opened:  # 3. write, also after a stop
+            failures = _write_phase(opened, options, result, written, host, clock, aborted,
+                                    started, lambda: time.perf_counter() - started_clock, latencies)  # fmt: skip
+    except Exception as error:  # the store did not open (locked, gone): a stopped run keeps its own message
+        if stopped is None:
+            raise
+        failures = [f"opening the store to write the run's record failed: {type(error).__name__}: {error}"]
     if stopped is not None:
         raise SyncAbortedError(
-            f"sync {run_id} stopped: a workspace call failed: {aborted}",
+            f"sync {run_id} stopped: a workspace call failed: {aborted}" + "".join(f"; {f}" for f in failures),
             hint="check the host, the token (DATABRICKS_TOKEN or --profile) and the network, then sync again: "
             "the next run adopts whatever this one created",
         ) from stopped
+    if failures:
+        raise SyncWriteError(
+            f"sync {run_id} ran, but " + "; ".join(failures),
+            hint="check the store (lakealerts.duckdb: disk, permissions, schema), then sync again: the next run "
+            "adopts by display name any alert whose write-back was lost",
+            result=result,
+        )
     return result
+
+
+def _write_phase(
+    store: Store, options: SyncOptions, result: SyncResult, written: Written | None, host: str,
+    clock: Callable[[], datetime], aborted: str | None, started: datetime, seconds: Callable[[], float],
+    latencies_ms: list[float],
+) -> list[str]:  # fmt: skip
+    """Phase 3: the write-back and the ownership records in one transaction, then the metrics row on its own;
+    what failed, as sentences for the run's error (empty when all was written)."""
+    failures: list[str] = []
+    try:
+        with store.engine.transaction():  # the rules' ids and the ownership records agree, or neither is written
+            if not options.dry_run:
+                ids = {d.destination_id: d.databricks_destination_id for d in result.destinations}
+                write_destination_ids(store, ids)
+            if written is not None:
+                write_back_rules(store, written.rules, clock())
+                record_ownership(store, host, written.owned, clock())
+                forget_ownership(store, host, written.deleted)
+    except Exception as error:  # the metrics row is still written, and says so
+        failures.append(f"writing back the rules and the ownership records failed: {type(error).__name__}: {error}")
+    try:
+        _record(store, options, result, started, clock(), seconds(), latencies_ms, aborted, failures)
+    except Exception as error:
+        failures.append(f"writing the run's metrics row failed: {type(error).__name__}: {error}")
+    return failures
 
 
 def _opener(store: Store | StoreOpener) -> StoreOpener:
@@ -224,12 +278,14 @@ def _sync_rules(
     result: SyncResult,
     stored: StoredInputs,
     say: Callable[[str], None],
+    listed: Callable[[], list[AlertV2]],
 ) -> Written | None:
-    """Plan and (unless a dry run) apply; what phase 3 writes, or None when nothing was applied."""
+    """Plan (against the alerts ``listed`` returns) and, unless a dry run, apply; what phase 3 writes, or None
+    when nothing was applied."""
     desired = _desired(stored, options, _destination_ids(result))
     say(f"listing alerts; planning {len(desired)} rules")
     owned = {i: Owned(i, r.alert_id, r.parent_path, r.synced_alert) for i, r in stored.owned.items()}
-    plan = build_plan(desired, remote.list_alerts(), options.parent_path, options.delete_policy, owned)
+    plan = build_plan(desired, listed(), options.parent_path, options.delete_policy, owned)
     result.plan = replace(plan, destinations=destinations_plan(result.destinations))
     stored_ids = {d.alert_id: d.stored_alert_id for d in desired}
     if options.dry_run:
@@ -243,7 +299,9 @@ def _sync_rules(
                                  deleted=deleted)  # fmt: skip
     result.success_rate = success_rate(o.status for o in result.outcomes if o.alert_id is not None)  # rules only
     rules = [_write_back(o) for o in result.outcomes if o.alert_id and o.status != SyncStatus.SKIPPED]
-    return Written(rules, _owned_now(result.outcomes, desired, stored.owned, options.parent_path), deleted)
+    records = _owned_now(result.outcomes, desired, stored.owned, options.parent_path)
+    changed = [r for r in records if not _same_record(r, stored.owned.get(r.databricks_alert_id))]
+    return Written(rules, changed, deleted)
 
 
 def _progress(say: Callable[[str], None], total: int) -> Callable[[Outcome], None]:
@@ -262,7 +320,18 @@ def _owned_now(
     outcomes: list[Outcome], desired: list[Desired], before: Mapping[str, OwnershipRecord], parent_path: str
 ) -> list[OwnershipRecord]:
     """The ownership records after a run: every alert a rule now has (created, adopted, updated or unchanged),
-    with the alert as this run left it (the base of the next run's drift check)."""
+    with the alert as this run left it (the base of the next run's drift check).
+
+    ``created_by_us`` is true for an alert this run created (a create adopted after a lost answer included) and
+    stays true once recorded; an alert adopted by display name without an ownership row is recorded with false,
+    on purpose. Its display name and folder are by construction the ones this store would create (that is how
+    it was matched), so they cannot tell a create whose write-back was lost from the other adoption DESIGN §10.2
+    names, "a fresh home in CI", whose alerts another store created; false is the claim that holds in both. It
+    costs nothing: ownership (the row) is what makes an alert this store's to update and retire, and it is
+    recorded either way; no decision reads ``created_by_us``. And phase 3 now commits the write-back and the
+    ownership records before the metrics row, so only a death (or a failure of that one transaction) between
+    the remote phase and that commit still leaves a created alert to be adopted.
+    """
     wanted = {d.alert_id: d.alert for d in desired if d.alert is not None}
     records = []
     for outcome in outcomes:
@@ -274,6 +343,21 @@ def _owned_now(
         records.append(OwnershipRecord(outcome.databricks_alert_id, outcome.alert_id or "", parent_path, created,
                                        normalise(alert)))  # fmt: skip
     return records
+
+
+def _same_record(record: OwnershipRecord, stored: OwnershipRecord | None) -> bool:
+    """Whether the store already holds ``record`` as it is (then a run that changed nothing writes no row)."""
+    if stored is None:
+        return False
+    key = (record.alert_id, record.parent_path, record.created_by_us)
+    return key == (stored.alert_id, stored.parent_path, stored.created_by_us) and _as_json(
+        record.synced_alert
+    ) == _as_json(stored.synced_alert)
+
+
+def _as_json(value: Mapping[str, Any] | None) -> str | None:
+    """A synced alert as the ownership table stores it (so a fresh one compares equal to one read back)."""
+    return json.dumps(value, sort_keys=True, default=str) if value else None
 
 
 def destinations_plan(outcomes: list[DestinationOutcome]) -> DestinationsPlan:
@@ -335,11 +419,12 @@ def _write_back(outcome: Outcome) -> RuleWriteBack:
 
 def _record(
     store: Store, options: SyncOptions, result: SyncResult, started: datetime, ended: datetime, seconds: float,
-    latencies_ms: list[float], aborted: str | None = None,
+    latencies_ms: list[float], aborted: str | None = None, write_failures: list[str] | None = None,
 ) -> None:  # fmt: skip
     outcomes = [o for o in result.outcomes if o.alert_id is not None and o.status != SyncStatus.SKIPPED]
     average, maximum, minimum, p95 = latency_stats(latencies_ms)
     errors = [f"run stopped: {aborted}"] if aborted else []
+    errors += list(write_failures or [])
     errors += [f"{o.alert_id}: {o.error}" for o in outcomes if o.status not in SUCCESS_STATUSES]
     errors += [f"destination {d.destination_id}: {d.error}" for d in result.failed_destinations]
     plan = result.plan

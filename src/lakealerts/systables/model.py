@@ -20,14 +20,15 @@ from decimal import Decimal
 from typing import Any
 
 from lakealerts.errors import UsageError
+from lakealerts.options import DEFAULT_SYSTEM_DAYS, MAX_SYSTEM_DAYS, MIN_SYSTEM_DAYS
 from lakealerts.sql.identifiers import quote
 
 #: The catalog the system tables live in, on a workspace and locally.
 SYSTEM_CATALOG = "system"
-DEFAULT_DAYS = 30
+DEFAULT_DAYS = DEFAULT_SYSTEM_DAYS
 #: The spend spike (the day before as-of) is judged against the 7 days before it: at least 9 days.
-MIN_DAYS = 9
-MAX_DAYS = 366
+MIN_DAYS = MIN_SYSTEM_DAYS
+MAX_DAYS = MAX_SYSTEM_DAYS
 
 Row = dict[str, Any]
 
