@@ -101,7 +101,7 @@ def test_the_classic_cost_query_evaluates_on_the_system_tables(cli: Cli, tmp_pat
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--days", "12"], "--days applies to --system only"),
+        (["--days", "36"], "--days 36 is out of range for the gold layer"),
         (["--system", "--rows", "5000"], "--rows applies to the gold layer"),
         (["--system", "--days", "3"], "--days"),
     ],

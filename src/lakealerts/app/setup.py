@@ -11,12 +11,12 @@ from lakealerts import catalog, systables
 from lakealerts.app.context import AppContext
 from lakealerts.catalog.seeding import SeedReport, seed_catalog
 from lakealerts.demo.generator import DemoReport, generate
+from lakealerts.demo.history import HistoryReport, generate_history, incident_days
 from lakealerts.demo.model import DemoPlan
 from lakealerts.errors import SetupError
+from lakealerts.options import DEFAULT_DEMO_ROWS
 from lakealerts.store.store import InitReport
 from lakealerts.systables import SystemPlan, SystemReport
-
-DEFAULT_DEMO_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -51,18 +51,23 @@ class SeedResult:
 
 @dataclass(frozen=True)
 class DemoResult:
-    """The demo tables written, how long it took, and which pre-built rules fire on them."""
+    """The demo tables written, how long it took, and which pre-built rules fire on them; with ``--days`` also
+    the earlier days the incidents were replayed on."""
 
     report: DemoReport
     seconds: float
+    history: HistoryReport | None = None
 
     @property
     def expected_triggered(self) -> list[str]:
-        """The pre-built rules the demo data makes fire on its as-of day."""
+        """The pre-built rules the demo data makes fire on its as-of day (plain ``demo-data``; with ``--days`` the
+        repeated incidents change it — a backtest tells: lakealerts.demo.history)."""
         return sorted(catalog.expected_triggered())
 
     def to_dict(self) -> dict[str, Any]:
         """``demo-data --json``."""
+        if self.history is not None:  # --days: the incident days instead of a fire set they would make untrue
+            return {**self.history.to_dict(), "seconds": self.seconds}
         return {**self.report.to_dict(), "seconds": self.seconds, "expected_triggered": self.expected_triggered}
 
 
@@ -87,13 +92,22 @@ def seed(
     return SeedResult(report, round(time.perf_counter() - started, 2))
 
 
-def demo_data(ctx: AppContext, rows: int = DEFAULT_DEMO_ROWS, as_of: date | None = None) -> DemoResult:
-    """Synthetic gold tables for ``as_of`` (default today), deterministic in (rows, as_of)."""
+def demo_data(
+    ctx: AppContext, rows: int = DEFAULT_DEMO_ROWS, as_of: date | None = None, days: int | None = None
+) -> DemoResult:
+    """Synthetic gold tables for ``as_of`` (default today), deterministic in (rows, as_of, days); with ``days``
+    the as-of day's incidents also happen every 7th day before it within the last ``days`` days (backtests)."""
     plan = DemoPlan(rows, as_of or ctx.now().date())
+    if days is not None:
+        incident_days(plan.as_of, days)  # out of range: a usage error before the store is opened
     started = time.perf_counter()
     with ctx.store(require_tables=False) as store:
-        report = generate(store.engine, ctx.namespace, plan, progress=ctx.progress)
-    return DemoResult(report, round(time.perf_counter() - started, 2))
+        if days is None:
+            report, history = generate(store.engine, ctx.namespace, plan, progress=ctx.progress), None
+        else:
+            history = generate_history(store.engine, ctx.namespace, plan, days, progress=ctx.progress)
+            report = history.report
+    return DemoResult(report, round(time.perf_counter() - started, 2), history)
 
 
 @dataclass(frozen=True)

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lakealerts import catalog
-from lakealerts.app import setup
-from lakealerts.app.setup import DEFAULT_DEMO_ROWS
-from lakealerts.catalog.seeding import DEFAULT_EMAIL
 from lakealerts.cli import output
 from lakealerts.cli.common import JsonFlag
-from lakealerts.demo.model import MIN_ROWS
 from lakealerts.errors import UsageError
-from lakealerts.systables import DEFAULT_DAYS, MAX_DAYS, MIN_DAYS
+from lakealerts.options import (
+    DEFAULT_DEMO_ROWS,
+    DEFAULT_EMAIL,
+    DEFAULT_PACK,
+    DEFAULT_SYSTEM_DAYS,
+    MAX_SYSTEM_DAYS,
+    MIN_DEMO_ROWS,
+    MIN_SYSTEM_DAYS,
+)
+
+if TYPE_CHECKING:
+    from lakealerts.app import setup
 
 
 def seed(
@@ -35,7 +41,7 @@ def seed(
             help="Which pre-built rules: gold (the 29 over the demo gold layer), system (the rules on Databricks "
             "system tables) or all.",
         ),
-    ] = catalog.DEFAULT_PACK,
+    ] = DEFAULT_PACK,
     json_output: JsonFlag = False,
 ) -> None:
     """Store the pre-built rules (the 29; --pack system: the system-table pack) and the default_email destination.
@@ -48,6 +54,9 @@ def seed(
     docs/systables.md), --pack all both packs.
     The rules and why some fire on the demo data: docs/catalog.md.
     """
+    from lakealerts.app import setup
+    from lakealerts.catalog import DEFAULT_DESTINATION_ID
+
     result = setup.seed(ctx.obj, force=force, email=email, pack=pack)
     if json_output:
         output.emit_json(result.to_dict())
@@ -55,11 +64,11 @@ def seed(
     report, seconds = result.report, result.seconds
     output.info(
         f"pre-built rules: {len(report.inserted)} inserted, {len(report.restored)} restored, "
-        f"{len(report.unchanged)} unchanged; destination {catalog.DEFAULT_DESTINATION_ID}: {report.destination} "
+        f"{len(report.unchanged)} unchanged; destination {DEFAULT_DESTINATION_ID}: {report.destination} "
         f"({seconds:.2f} s)"
     )
     if report.unchanged and not force:
-        again = "lakealerts seed --force" if pack == catalog.DEFAULT_PACK else f"lakealerts seed --pack {pack} --force"
+        again = "lakealerts seed --force" if pack == DEFAULT_PACK else f"lakealerts seed --pack {pack} --force"
         output.info(f"rules already stored are kept as they are; `{again}` restores them")
 
 
@@ -69,7 +78,7 @@ def demo_data(
         int | None,
         typer.Option(
             "--rows",
-            min=MIN_ROWS,
+            min=MIN_DEMO_ROWS,
             help=f"Event rows in all, split over billing, audit and queries (default {DEFAULT_DEMO_ROWS:,}).",
         ),
     ] = None,
@@ -84,7 +93,11 @@ def demo_data(
     days: Annotated[
         int | None,
         typer.Option(
-            "--days", min=MIN_DAYS, max=MAX_DAYS, help=f"With --system: days of activity (default {DEFAULT_DAYS})."
+            "--days",
+            min=MIN_SYSTEM_DAYS,
+            max=MAX_SYSTEM_DAYS,
+            help=f"With --system: days of activity (default {DEFAULT_SYSTEM_DAYS}). For the gold layer (at most 35): "
+            "its incidents also happen every 7th day before --as-of within the last N days (for backtests).",
         ),
     ] = None,
     json_output: JsonFlag = False,
@@ -103,11 +116,13 @@ def demo_data(
     if system:
         if rows is not None:
             raise UsageError("--rows applies to the gold layer, not to --system", hint="use --days with --system")
-        _system_tables(ctx, DEFAULT_DAYS if days is None else days, as_of, json_output)
+        _system_tables(ctx, DEFAULT_SYSTEM_DAYS if days is None else days, as_of, json_output)
         return
-    if days is not None:
-        raise UsageError("--days applies to --system only", hint="use --rows for the gold layer, or add --system")
-    result = setup.demo_data(ctx.obj, DEFAULT_DEMO_ROWS if rows is None else rows, as_of.date() if as_of else None)
+    from lakealerts.app import setup
+
+    result = setup.demo_data(
+        ctx.obj, DEFAULT_DEMO_ROWS if rows is None else rows, as_of.date() if as_of else None, days
+    )
     if json_output:
         output.emit_json(result.to_dict())
         return
@@ -115,6 +130,8 @@ def demo_data(
 
 
 def _system_tables(ctx: typer.Context, days: int, as_of: datetime | None, json_output: bool) -> None:
+    from lakealerts.app import setup
+
     result = setup.demo_system_tables(ctx.obj, days, as_of.date() if as_of else None)
     if json_output:
         output.emit_json(result.to_dict())
@@ -144,4 +161,8 @@ def _print_demo(result: setup.DemoResult) -> None:
     )
     output.info(f"generated {report.total_rows:,} rows in {seconds:.2f} s")
     triggered = ", ".join(result.expected_triggered)
+    if result.history is not None:  # demo-data --days: the incidents replayed on earlier days (README, Backtesting)
+        days = ", ".join(day.isoformat() for day in result.history.incident_days)
+        output.info(f"the incidents happen on {days}; `lakealerts backtest --all` shows what fires when")
+        return
     output.info(f"on {report.as_of.isoformat()} these pre-built rules fire: {triggered}; the others stay OK")

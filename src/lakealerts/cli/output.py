@@ -11,15 +11,14 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from lakealerts.app.files import dump_json
 from lakealerts.errors import LakeAlertsError
 from lakealerts.findings import Finding
 
 # Piped output (CI logs, files, tests) gets room for whole ids instead of rich's 80-column default, unless
 # COLUMNS says how wide it is.
 _PIPE_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 200
-stdout = Console(soft_wrap=True, width=_PIPE_WIDTH)
-stderr = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 200)
+stdout = Console(soft_wrap=True, width=_PIPE_WIDTH, emoji=False)  # user text like A:b:STEP stays as typed
+stderr = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 200, emoji=False)
 
 
 _emitted: list[bool] = []  # whether this process already wrote its one JSON document
@@ -27,6 +26,8 @@ _emitted: list[bool] = []  # whether this process already wrote its one JSON doc
 
 def emit_json(value: Any) -> None:
     """Write exactly one JSON document to stdout (no rich markup, no wrapping)."""
+    from lakealerts.app.files import dump_json
+
     sys.stdout.write(dump_json(value) + "\n")
     _emitted.append(True)
 
@@ -94,4 +95,7 @@ def error(exc: LakeAlertsError) -> None:
 
 
 def _escape(text: str) -> str:
-    return text.replace("[", r"\[")
+    """User text verbatim under rich markup (``[x]``, ``\\[x]``, a trailing backslash)."""
+    from rich.markup import escape
+
+    return escape(text)

@@ -225,6 +225,32 @@ ALERT_SYNC_OWNERSHIP = TableDef(
     ("host", "databricks_alert_id"),
 )
 
+# DESIGN §12: a recorded backtest (`backtest --record`), one row per rule per run; ``result`` is the rule's entry of
+# the --json document. Created by the first --record (backtest.ensure_table), so plain `init` output is unchanged.
+ALERT_BACKTESTS = TableDef(
+    "alert_backtests",
+    (
+        _c("run_id", "STRING", False),
+        _c("alert_id", "STRING", False),
+        _c("from_at", "TIMESTAMP", False),
+        _c("to_at", "TIMESTAMP", False),
+        _c("step", "STRING"),
+        _c("mode", "STRING", False),
+        _c("evaluations", "INT", False),
+        _c("ok", "INT", False),
+        _c("triggered", "INT", False),
+        _c("error", "INT", False),
+        _c("fires", "INT", False),
+        _c("notifications", "INT", False),
+        _c("flaps", "INT", False),
+        _c("triggered_ratio", "DOUBLE"),
+        _c("result", "STRING"),
+        _c("recorded_at", "TIMESTAMP", False),
+        _c("recorded_by", "STRING"),
+    ),
+    ("run_id", "alert_id"),
+)
+
 ALL_TABLES: tuple[TableDef, ...] = (
     ALERT_CONFIGURATIONS,
     NOTIFICATION_DESTINATIONS,
