@@ -1,7 +1,8 @@
 """``lakealerts serve``: the HTTP server (mounting the workspace stand-in) and the runtime's scheduler.
 
 ``serve`` is a composition of :class:`Component` s that run side by side on one asyncio loop until SIGTERM
-or Ctrl-C (:func:`run_until_signalled`): the HTTP server and the scheduler (:func:`run_service`).
+or Ctrl-C (:func:`run_until_signalled`): the HTTP server and the scheduler (:func:`run_service`). The HTTP
+server also serves the Alert Center (``lakealerts.web``) under ``/ui`` and ``/api/lakealerts/v1``.
 ``StandIn.start`` serves the same app from a background thread on a free loopback port (tests, quickstart).
 """
 
@@ -14,12 +15,14 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
 import uvicorn
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lakealerts.app.context import AppContext, stop_running_statements
 from lakealerts.app.settings import Settings, current_user
@@ -28,6 +31,11 @@ from lakealerts.standin.app import create_app
 from lakealerts.standin.statements import DEFAULT_STATEMENT_TIMEOUT, StatementRunner
 from lakealerts.standin.store import SERVICE_FILE, ServiceStore
 from lakealerts.standin.workspace import Workspace
+from lakealerts.web import SchedulerWatch, WebContext, create_web_app
+
+if TYPE_CHECKING:
+    from lakealerts.app.scheduling import StoreBatchEvaluator
+    from lakealerts.runtime.ports import RuleRun
 
 _START_TIMEOUT = 10.0
 
@@ -91,11 +99,27 @@ def service_store_path(settings: Settings) -> Path:
     return settings.home / SERVICE_FILE
 
 
+@dataclass(frozen=True)
+class UiOptions:
+    """The Alert Center beside the stand-in (DESIGN §13): the context its routes use, whether it may apply a
+    plan (``--ui-allow-sync``), and the scheduler's rounds to show."""
+
+    ctx: AppContext
+    allow_sync: bool = False
+    watch: SchedulerWatch = field(default_factory=SchedulerWatch)
+
+
 @contextlib.contextmanager
 def open_http_server(
-    settings: Settings, token: str, bind: str, port: int, statement_timeout: float = DEFAULT_STATEMENT_TIMEOUT
+    settings: Settings,
+    token: str,
+    bind: str,
+    port: int,
+    statement_timeout: float = DEFAULT_STATEMENT_TIMEOUT,
+    ui: UiOptions | None = None,
 ) -> Iterator[HttpServer]:
-    """The stand-in for ``settings`` bound to ``bind:port`` (0 = a free port); closes its store at exit.
+    """The stand-in for ``settings`` bound to ``bind:port`` (0 = a free port), with the Alert Center under
+    ``/ui`` and ``/api/lakealerts/v1`` when ``ui`` is given; closes its store at exit.
 
     Raises :class:`SetupError` when the port is taken or another server holds ``service.duckdb``.
     """
@@ -108,10 +132,38 @@ def open_http_server(
     try:
         workspace = Workspace(store, current_user())
         statements = StatementRunner(settings.store_path, settings.catalog, statement_timeout=statement_timeout)
-        yield HttpServer(create_app(workspace, statements, token), sock, statements.interrupt)
+        app: ASGIApp = create_app(workspace, statements, token)
+        if ui is not None:
+            host, bound = sock.getsockname()[:2]
+            web = WebContext(ui.ctx, token, _loopback_url(host, bound), ui.allow_sync, ui.watch)
+            app = WithAlertCenter(create_web_app(web), app)
+        yield HttpServer(app, sock, statements.interrupt)
     finally:
         sock.close()
         store.close()
+
+
+class WithAlertCenter:
+    """Sends ``/ui…`` and ``/api/lakealerts/…`` to the Alert Center and everything else to the stand-in, whose
+    ``/api/2.0`` keeps its own contract (DESIGN §6)."""
+
+    def __init__(self, web: ASGIApp, standin: ASGIApp) -> None:
+        """Route between the two apps."""
+        self.web = web
+        self.standin = standin
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Dispatch on the path."""
+        path = scope.get("path", "")
+        mine = path == "/ui" or path.startswith(("/ui/", "/api/lakealerts/"))
+        await (self.web if mine else self.standin)(scope, receive, send)
+
+
+def _loopback_url(host: str, port: int) -> str:
+    """How this process reaches its own server (``plan`` in the UI syncs against it)."""
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -176,22 +228,46 @@ async def _run_with_signals(components: Sequence[Component], on_signal: Callable
 
 
 def run_service(
-    ctx: AppContext, token: str, bind: str, port: int, *, scheduler: bool = True, max_parallel: int = 2
+    ctx: AppContext,
+    token: str,
+    bind: str,
+    port: int,
+    *,
+    scheduler: bool = True,
+    max_parallel: int = 2,
+    ui_allow_sync: bool = False,
 ) -> None:
-    """Serve the stand-in (and, with ``scheduler``, evaluate the rules on their schedules) until signalled."""
+    """Serve the stand-in and the Alert Center (and, with ``scheduler``, evaluate the rules on their
+    schedules) until signalled. ``ui_allow_sync`` lets the Alert Center apply a plan."""
     settings = ctx.settings
     timeout = ctx.query_timeout or DEFAULT_STATEMENT_TIMEOUT  # the stand-in's statements, bounded like rule queries
-    with open_http_server(settings, token, bind, port, timeout) as http:
+    ui = UiOptions(ctx, ui_allow_sync, SchedulerWatch(running=scheduler))
+    with open_http_server(settings, token, bind, port, timeout, ui) as http:
         ctx.progress(f"lakealerts stand-in on {http.url} (store {service_store_path(settings)}, "
                      f"statements on {settings.store_path}); stop with Ctrl-C or SIGTERM")  # fmt: skip
         ctx.progress(f"use it with: DATABRICKS_HOST={http.url} DATABRICKS_TOKEN=<token>")
+        ctx.progress(f"Alert Center on {http.url}/ui/ (log in with the token); its API under "
+                     f"{http.url}/api/lakealerts/v1")  # fmt: skip
         components: list[Component] = [http]
         if scheduler:
-            components.append(_scheduler(ctx, max_parallel))
+            components.append(_scheduler(ctx, max_parallel, ui.watch))
         run_until_signalled(components, on_signal=lambda: (stop_running_statements(), http.interrupt()))
 
 
-def _scheduler(ctx: AppContext, max_parallel: int) -> Component:
+@dataclass(frozen=True)
+class _Watched:
+    """The scheduler's batch evaluator, recording each round's start for the Alert Center's overview."""
+
+    inner: StoreBatchEvaluator
+    watch: SchedulerWatch
+
+    def evaluate(self, alert_ids: Sequence[str], now: datetime) -> list[RuleRun]:
+        """Record the round, then run it."""
+        self.watch.record(now)
+        return self.inner.evaluate(alert_ids, now)
+
+
+def _scheduler(ctx: AppContext, max_parallel: int, watch: SchedulerWatch | None = None) -> Component:
     """The runtime's scheduler on the store, with the real clock and the context's environment."""
     from lakealerts.app.scheduling import StoreBatchEvaluator, StoreRuleSource
     from lakealerts.runtime.scheduler import SchedulerComponent, SystemClock
@@ -200,7 +276,7 @@ def _scheduler(ctx: AppContext, max_parallel: int) -> Component:
     evaluator = StoreBatchEvaluator(ctx)
     return SchedulerComponent(
         StoreRuleSource(ctx),
-        evaluator,
+        _Watched(evaluator, watch or SchedulerWatch()),
         SystemClock(ctx.clock),
         max_parallel=max_parallel,
         send_owed=evaluator.send_owed,
@@ -221,10 +297,13 @@ class StandIn:
         self.url = http.url
 
     @classmethod
-    def start(cls, settings: Settings, token: str, *, bind: str = "127.0.0.1", port: int = 0) -> StandIn:
-        """Start serving ``settings.home`` on ``bind:port`` (0 = a free port) and wait until it accepts."""
+    def start(
+        cls, settings: Settings, token: str, *, bind: str = "127.0.0.1", port: int = 0, ui: UiOptions | None = None
+    ) -> StandIn:
+        """Start serving ``settings.home`` on ``bind:port`` (0 = a free port) and wait until it accepts; with
+        ``ui`` the Alert Center too."""
         with contextlib.ExitStack() as stack:
-            http = stack.enter_context(open_http_server(settings, token, bind, port))
+            http = stack.enter_context(open_http_server(settings, token, bind, port, ui=ui))
             thread = threading.Thread(target=asyncio.run, args=(http.run(asyncio.Event()),), daemon=True)
             thread.name = f"lakealerts-standin-{http.url}"
             thread.start()

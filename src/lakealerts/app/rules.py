@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from lakealerts import quartz
 from lakealerts.app.context import AppContext
 from lakealerts.app.files import dump_json, dump_yaml, read_documents
 from lakealerts.documents import parse_rules
-from lakealerts.errors import NotFoundError
+from lakealerts.errors import LakeAlertsError, NotFoundError, UsageError
 from lakealerts.findings import Finding
-from lakealerts.model import StoredRule
-from lakealerts.store.store import UpsertCounts
+from lakealerts.model import PauseStatus, StoredRule
+from lakealerts.options import ExportFormat
+from lakealerts.store.store import Store, UpsertCounts
 
 
 @dataclass
@@ -148,9 +151,124 @@ def show_rule(ctx: AppContext, alert_id: str, count: int = 5) -> RuleDetails:
     """The rule ``alert_id`` (NotFoundError when unknown) and its next ``count`` fire times in its zone."""
     with ctx.store() as store:
         stored = store.get_rule(alert_id)
+    return _details(ctx, stored, count)
+
+
+def _details(ctx: AppContext, stored: StoredRule, count: int = 5) -> RuleDetails:
     schedule = quartz.parse(stored.rule.schedule_cron)
     fire_times = schedule.next_fire_times(ctx.now(), stored.rule.schedule_timezone, count)
     return RuleDetails(stored, schedule.describe(), fire_times)
+
+
+def rule_etag(stored: StoredRule) -> str:
+    """A strong ETag of the rule's user columns (the Alert Center's guard against lost updates, DESIGN §13)."""
+    text = json.dumps(stored.rule.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return '"' + hashlib.sha256(text.encode()).hexdigest()[:20] + '"'
+
+
+class RuleRejectedError(UsageError):
+    """Raised when an edited rule is rejected by the model or by validation; ``findings`` say where and why."""
+
+    code: ClassVar[str] = "RULE_REJECTED"
+
+    def __init__(self, alert_id: str, findings: Sequence[Finding]) -> None:
+        """Name the rule and carry every finding."""
+        first = findings[0] if findings else None
+        super().__init__(
+            f"rule {alert_id}: {first.field}: {first.message}" if first else f"rule {alert_id} is invalid",
+            hint=first.hint if first else None,
+        )
+        self.findings = list(findings)
+
+
+class StaleRuleError(LakeAlertsError):
+    """Raised when a rule changed since the editor read it (the If-Match etag no longer matches)."""
+
+    code: ClassVar[str] = "STALE"
+
+
+def update_rule(
+    ctx: AppContext, alert_id: str, document: Mapping[str, Any], if_match: str | None = None
+) -> RuleDetails:
+    """Replace the rule ``alert_id`` with ``document`` (the ``rules import`` of one rule) after checking it.
+
+    NotFoundError when unknown; StaleRuleError when ``if_match`` is not the current etag; RuleRejectedError
+    (with findings) when the model or the static checks reject it — nothing is stored then. The check and the
+    write happen in one store session (sessions of a process take turns, and a writer holds the file).
+    """
+    with ctx.store() as store, store.engine.transaction():
+        current = store.get_rule(alert_id)
+        _check_etag(alert_id, current, if_match)
+        stored = _replace(ctx, store, alert_id, document)
+    return _details(ctx, stored)
+
+
+def patch_rule(ctx: AppContext, alert_id: str, patch: Mapping[str, Any], if_match: str | None = None) -> RuleDetails:
+    """Change the columns named in ``patch`` of the rule ``alert_id`` and keep the others as stored.
+
+    The read, the merge and the write happen in one store session, so two patches of different columns never
+    undo each other. ``if_match`` (optional) must be the etag of the rule as read; errors as :func:`update_rule`.
+    """
+    with ctx.store() as store, store.engine.transaction():
+        current = store.get_rule(alert_id)
+        _check_etag(alert_id, current, if_match)
+        stored = _replace(ctx, store, alert_id, {**current.rule.model_dump(mode="json"), **patch})
+    return _details(ctx, stored)
+
+
+def _check_etag(alert_id: str, current: StoredRule, if_match: str | None) -> None:
+    if if_match is not None and if_match != rule_etag(current):
+        raise StaleRuleError(f"rule {alert_id} changed since it was read",
+                             hint="reload the rule, apply your edit again and save")  # fmt: skip
+
+
+def _replace(ctx: AppContext, store: Store, alert_id: str, document: Mapping[str, Any]) -> StoredRule:
+    """Check ``document`` as the rule ``alert_id`` and store it in this session; the stored rule."""
+    from lakealerts.validate import validate_rules  # sqlglot: only when a rule is edited
+
+    if document.get("alert_id", alert_id) != alert_id:
+        raise RuleRejectedError(alert_id, [Finding.rejected(None, "alert_id", "the id cannot be changed here",
+                                                            f"keep alert_id: {alert_id}")])  # fmt: skip
+    parsed = parse_rules([{**document, "alert_id": alert_id}])
+    if parsed.problems:
+        raise RuleRejectedError(alert_id, [p.without_rule() for p in parsed.problems])
+    others = [s.rule for s in store.load_rules(problems=[]) if s.rule.alert_id != alert_id]
+    destinations = list(store.destinations_by_id(problems=[]).values())
+    report = validate_rules(parsed.valid, destinations, store.namespace, None, all_rules=[*others, *parsed.valid],
+                            now=ctx.now())  # fmt: skip
+    findings = [f for result in report.results for f in result.findings]
+    if findings:
+        raise RuleRejectedError(alert_id, findings)
+    store.upsert_rules(parsed.valid, ctx.now())
+    return store.get_rule(alert_id)
+
+
+class BulkAction(StrEnum):
+    """What the Alert Center's bulk action does to each rule."""
+
+    enable = "enable"
+    disable = "disable"
+    pause = "pause"
+    unpause = "unpause"
+
+
+_BULK_CHANGES: dict[BulkAction, dict[str, Any]] = {
+    BulkAction.enable: {"is_enabled": True},
+    BulkAction.disable: {"is_enabled": False},
+    BulkAction.pause: {"pause_status": PauseStatus.PAUSED},
+    BulkAction.unpause: {"pause_status": PauseStatus.UNPAUSED},
+}
+
+
+def bulk_update(ctx: AppContext, alert_ids: Sequence[str], action: BulkAction) -> ImportReport:
+    """Enable, disable, pause or unpause the named rules (NotFoundError names an unknown id; nothing changes
+    then). The report is ``rules import --json``'s: unchanged counts the rules already that way."""
+    with ctx.store() as store, store.engine.transaction():  # read and write in one session: no lost update
+        stored = store.load_rules(list(dict.fromkeys(alert_ids)))
+        changed = [s.rule.model_copy(update=_BULK_CHANGES[action]) for s in stored]
+        report = ImportReport()
+        report.add([rule.alert_id for rule in changed], store.upsert_rules(changed, ctx.now()))
+    return report
 
 
 def rule_document(stored: StoredRule) -> dict[str, Any]:
@@ -160,14 +278,6 @@ def rule_document(stored: StoredRule) -> dict[str, Any]:
         **stored.audit.model_dump(mode="json"),
         **stored.sync.model_dump(mode="json"),
     }
-
-
-class ExportFormat(StrEnum):
-    """File formats of ``rules export``."""
-
-    yaml = "yaml"
-    json = "json"
-    bundle = "bundle"
 
 
 @dataclass(frozen=True)

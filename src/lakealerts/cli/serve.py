@@ -34,6 +34,9 @@ def serve(
         int, typer.Option("--max-parallel", min=1, max=32, help="Evaluation rounds in flight at once.")
     ] = 2,
     query_timeout: QueryTimeout = DEFAULT_QUERY_TIMEOUT,
+    ui_allow_sync: Annotated[
+        bool, typer.Option("--ui-allow-sync", help="Let the Alert Center apply the sync plan (POST /sync, Apply).")
+    ] = False,
 ) -> None:
     """Run lakealerts as a local alerting service: the scheduler evaluates every enabled, unpaused rule on its
     Quartz schedule and delivers notifications (like `eval --notify`), beside the workspace stand-in — the
@@ -44,6 +47,8 @@ def serve(
     and so do the messages still owed (PENDING after a crash, FAILED after their back-off). Each rule's query
     is bounded by --query-timeout; SIGTERM interrupts running queries.
     Point `lakealerts sync --host http://127.0.0.1:8040` at it with the token as DATABRICKS_TOKEN.
+    The Alert Center is at http://127.0.0.1:8040/ui/ (log in with the token), its JSON API under
+    /api/lakealerts/v1; it applies a sync plan only with --ui-allow-sync.
     Stops cleanly on SIGTERM or Ctrl-C (evaluations in flight finish first).
     """
     if not token:
@@ -56,7 +61,7 @@ def serve(
 
     _log_requests_to_stderr()
     app = ctx.obj.replace(query_timeout=query_timeout)
-    run_service(app, token, bind, port, scheduler=scheduler, max_parallel=max_parallel)
+    run_service(app, token, bind, port, scheduler=scheduler, max_parallel=max_parallel, ui_allow_sync=ui_allow_sync)
     output.info("lakealerts stand-in stopped")
 
 
