@@ -20,12 +20,15 @@ PACKAGE = Path(__file__).parents[2] / "src" / "lakealerts"
 CORE = (
     "lakealerts.model", "lakealerts.values", "lakealerts.errors", "lakealerts.findings", "lakealerts.quartz",
     "lakealerts.quartz_description", "lakealerts.secrets", "lakealerts.documents", "lakealerts.sql",
-    "lakealerts.validate", "lakealerts.sync.planner", "lakealerts.sync.mapping", "lakealerts.sync.policy",
+    "lakealerts.validate", "lakealerts.sync.planner", "lakealerts.sync.mapping", "lakealerts.sync.alert_fields",
+    "lakealerts.sync.policy",
     "lakealerts.sync.status", "lakealerts.sync.diff", "lakealerts.sync.plan_text", "lakealerts.runtime.evaluator",
-    "lakealerts.runtime.state",
+    "lakealerts.runtime.state", "lakealerts.web.charts", "lakealerts.web.yaml_text",
     "lakealerts.runtime.schedule", "lakealerts.runtime.messages", "lakealerts.runtime.ports",
     "lakealerts.runtime.replay", "lakealerts.runtime.delivery", "lakealerts.alerttest.spec",
-    "lakealerts.alerttest.starter",
+    "lakealerts.alerttest.starter", "lakealerts.backtest.instants", "lakealerts.backtest.stats",
+    "lakealerts.backtest.sweep", "lakealerts.backtest.result", "lakealerts.backtest.report",
+    "lakealerts.backtest.lateral",
 )  # fmt: skip
 # What the core must never reach: our adapters and the libraries that do I/O. (The engine port,
 # ``lakealerts.engines.base``, is an interface; the SDK's dataclasses are the sync contract's data.)

@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer import rich_utils
 
 from lakealerts.app.context import AppContext
 from lakealerts.app.settings import DEFAULT_CATALOG, DEFAULT_HOME, DEFAULT_SCHEMA, Settings, template_variables
-from lakealerts.app.setup import init_tables
 from lakealerts.cli import output
 from lakealerts.cli.alerttest import test_command
+from lakealerts.cli.backtest import backtest_command
 from lakealerts.cli.catalog import demo_data, seed
 from lakealerts.cli.data import data_app
 from lakealerts.cli.destinations import destinations_app
@@ -69,6 +68,7 @@ app.command()(plan)
 app.command()(sync)
 app.command("eval")(eval_command)
 app.command("test")(test_command)
+app.command("backtest")(backtest_command)
 app.command()(history)
 
 
@@ -110,6 +110,8 @@ def init(
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """Create the schema and all lakealerts tables; add columns missing from older versions. Idempotent."""
+    from lakealerts.app.setup import init_tables
+
     result = init_tables(ctx.obj)
     if json_output:
         output.emit_json(result.to_dict())
@@ -132,6 +134,8 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except typer.TyperException as exc:  # typer's own usage errors: unknown option, missing argument, …
+        from typer import rich_utils
+
         if json_mode:
             output.error_json("USAGE", exc.format_message(), _usage_hint(exc))
         rich_utils.rich_format_error(exc)  # type: ignore[arg-type]  # a click exception under typer's name
