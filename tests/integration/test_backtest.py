@@ -253,11 +253,11 @@ def test_use_case_records_and_never_touches_alert_state(home: AppContext) -> Non
     with home.store(read_only=True) as store:
         assert store.engine.execute(f"SELECT COUNT(*) FROM {store.table(ALERT_STATE)}").rows[0][0] == 0
         rows = store.engine.execute(
-            f"SELECT alert_id, evaluations, fires FROM {store.namespace.table('alert_backtests')} "
-            "WHERE run_id = ? ORDER BY alert_id",
+            f"SELECT alert_id, evaluations, fires, ok + triggered + error + unknown FROM "
+            f"{store.namespace.table('alert_backtests')} WHERE run_id = ? ORDER BY alert_id",
             [result.run_id],
         ).rows
-    assert [(r[0], r[1], r[2]) for r in rows] == [(r.alert_id, 48, r.summary.fires) for r in result.rules]
+    assert [tuple(r) for r in rows] == [(r.alert_id, 48, r.summary.fires, 48) for r in result.rules]
     backtest(home, request)  # a second --record adds a run; the table is not created twice
 
 

@@ -141,7 +141,7 @@ def test_a_closed_engine_refuses_statements(spark: SparkEngine) -> None:
 
 def test_the_jobs_run_on_spark(spark: SparkEngine, session: DuckSparkSession) -> None:
     generate(session.engine, NAMESPACE, DemoPlan(MIN_ROWS, date(2026, 3, 10)))
-    assert len(jobs.setup_tables(spark, "monitoring", "gold")["created_tables"]) == 8
+    assert len(jobs.setup_tables(spark, "monitoring", "gold")["created_tables"]) == 9
     assert jobs.seed_rules(spark, "monitoring", "gold", clock=lambda: NOW)["inserted"] == 29
     status = jobs.validate_rules_job(spark, "monitoring", "gold", clock=lambda: NOW)
     assert (status["checked"], status["valid"]) == (29, 29)

@@ -116,32 +116,19 @@ def _rules(store: Store, request: BacktestRequest) -> list[AlertRule]:
 
 
 def record(ctx: AppContext, result: Backtest) -> None:
-    """One ``alert_backtests`` row per rule (the table is created when missing, like ``init`` would)."""
+    """One ``alert_backtests`` row per rule (a store from before the table existed gets it, as ``init`` would)."""
     now = ctx.now()
     with ctx.store() as store:
-        ensure_table(store)
+        store.init()
         columns = ALERT_BACKTESTS.column_names
         marks = ", ".join("?" for _ in columns)
         sql = f"INSERT INTO {store.table(ALERT_BACKTESTS)} ({', '.join(columns)}) VALUES ({marks})"
         store.engine.execute_many(sql, [_row(result, rule, now, store.user) for rule in result.rules])
 
 
-def ensure_table(store: Store) -> None:
-    """Create ``alert_backtests`` or add the columns an older one lacks (idempotent, never drops)."""
-    namespace = store.namespace
-    existing = store.engine.table_columns(namespace.catalog, namespace.schema, ALERT_BACKTESTS.name)
-    if existing is None:
-        store.engine.execute(ALERT_BACKTESTS.create_sql(namespace))
-        return
-    present = {column.name.lower() for column in existing}
-    for column in ALERT_BACKTESTS.columns:
-        if column.name.lower() not in present:
-            store.engine.execute(ALERT_BACKTESTS.add_column_sql(namespace, column))
-
-
 def _row(result: Backtest, rule: RuleBacktest, now: datetime, user: str) -> tuple[object, ...]:
     s = rule.summary
     document = json.loads(dump_json(rule.to_dict()))
     return (result.run_id, rule.alert_id, result.start, result.end, result.step, rule.mode, s.evaluations, s.ok,
-            s.triggered, s.error, s.fires, s.notifications, s.flaps, s.triggered_ratio, json.dumps(document),
+            s.triggered, s.error, s.unknown, s.fires, s.notifications, s.flaps, s.triggered_ratio, json.dumps(document),
             now, user)  # fmt: skip

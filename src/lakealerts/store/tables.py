@@ -226,7 +226,7 @@ ALERT_SYNC_OWNERSHIP = TableDef(
 )
 
 # DESIGN §12: a recorded backtest (`backtest --record`), one row per rule per run; ``result`` is the rule's entry of
-# the --json document. Created by the first --record (backtest.ensure_table), so plain `init` output is unchanged.
+# the --json document. Created by `init` like every table (and by `--record` in a store older than it).
 ALERT_BACKTESTS = TableDef(
     "alert_backtests",
     (
@@ -240,6 +240,7 @@ ALERT_BACKTESTS = TableDef(
         _c("ok", "INT", False),
         _c("triggered", "INT", False),
         _c("error", "INT", False),
+        _c("unknown", "INT", False),
         _c("fires", "INT", False),
         _c("notifications", "INT", False),
         _c("flaps", "INT", False),
@@ -260,4 +261,5 @@ ALL_TABLES: tuple[TableDef, ...] = (
     ALERT_EVALUATIONS,
     ALERT_NOTIFICATION_OUTBOX,
     ALERT_SYNC_OWNERSHIP,
+    ALERT_BACKTESTS,
 )
