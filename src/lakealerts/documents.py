@@ -127,7 +127,7 @@ def _problem(rule_id: str | None, error: ErrorDetails, model: type[BaseModel], g
     kind = error["type"]
     if kind == "extra_forbidden":
         return Finding.rejected(
-            rule_id, field_name, f"unknown key '{field_name}'", _unknown_key_hint(field_name, model, given)
+            rule_id, field_name, f"unknown key '{field_name}'", unknown_key_hint(field_name, model, given)
         )
     if kind == "missing":
         return Finding.rejected(
@@ -146,7 +146,7 @@ def _problem(rule_id: str | None, error: ErrorDetails, model: type[BaseModel], g
     return Finding.rejected(rule_id, field_name, f"{message} (got {shown(error['input'])})", hint)
 
 
-def _unknown_key_hint(key: str, model: type[BaseModel], given: set[str]) -> str:
+def unknown_key_hint(key: str, model: type[BaseModel], given: set[str]) -> str:
     """ "did you mean" over all the model's keys, ranked by edit distance to the whole key or to its start
     (``threshhold_value`` is one edit from the start of each ``threshold_value_*``), a key the document already
     has counting 2 more (it is less likely the one meant); the closest ones are all named."""

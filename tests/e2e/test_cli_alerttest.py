@@ -139,7 +139,13 @@ def _without_durations(document: dict[str, Any]) -> dict[str, Any]:
     ("text", "expected"),
     [
         ("rules: [catalog:COST-001]\ntests:\n  - name: t\n    rule: COST-001\n    evaluatons: []\n",
-         ":5: tests.0.evaluatons: Extra inputs are not permitted"),
+         ":5: tests.0.evaluatons: unknown key 'evaluatons'\n  fix: did you mean 'evaluations'?"),
+        ("rules: [catalog:COST-001]\nfixtures:\n  usage:\n    columns: {a: DATE}\n    rowz: []\n",
+         ":5: fixtures.usage.rowz: unknown key 'rowz'\n  fix: did you mean 'rows'?"),
+        ("rules: [catalog:COST-001]\ntests:\n  - name: t\n    rule: COST-001\n    evaluations:\n"
+         "      - {at: 2026-11-27, expect_notification: []}\n",
+         ":6: tests.0.evaluations.0.expect_notification: unknown key 'expect_notification'\n"
+         "  fix: did you mean 'expect_notifications'?"),
         ("rules: [catalog:COST-001]\ntests:\n  - name: t\n    rule: COST-999\n    evaluations: [{at: 2026-11-27}]\n",
          ":4: unknown rule 'COST-999'"),
         ("rules: [catalog:NOPE]\n", ":1: unknown rule 'catalog:NOPE'"),

@@ -73,6 +73,7 @@ def test_csv_and_quartz_instants(home: Cli, tmp_path: Path) -> None:
     assert cost["summary"]["evaluations"] == 3  # 0 0 7 * * ? in New York: once a day
     assert sec["summary"]["evaluations"] == 3 * 24 * 4  # every 15 minutes
     assert rows[0] == "alert_id,at,value,state,notified" and len(rows) == 1 + 3 + 3 * 96
+    assert f"wrote 291 evaluations to {target}" in result.stderr  # where the CSV went, and how much
 
 
 def test_too_many_evaluations_is_exit_2_with_the_count(home: Cli) -> None:

@@ -166,6 +166,12 @@ def test_destinations_test_sends_through_a_webhook_and_records_it(cli: Cli, tmp_
         assert cli("destinations", "import", str(destinations)).code == 0
         sent = cli("destinations", "test", "ops_webhook", "--json")
         refused = cli("destinations", "test", "refusing")
+        retried = cli("outbox", "retry", "--all")  # a refused test message is not sent again, by name neither
+        refused_id = next(e["message_id"] for e in cli("outbox", "list", "--json").json() if e["channel"] == "refusing")
+        named = cli("outbox", "retry", refused_id)
+        assert cli("eval", "--notify").code in (0, 1)  # nor by a round's due retries
+    assert retried.code == 0 and "nothing to send again" in retried.stderr
+    assert named.code == 2 and "is a test message" in named.stderr
     assert sent.code == 0, sent.stderr
     document = sent.json()
     assert document["status"] == "SENT" and document["event"] == "test" and document["error"] is None

@@ -446,3 +446,85 @@ def test_hostile_names_render_escaped_on_the_list_the_rule_page_and_the_chart(ce
         original = read.json()
         restore = {"alert_name": original["alert_name"], "alert_description": original["alert_description"]}
         center.api("PATCH", "/rules/PERF-003", json=restore)
+
+
+def test_a_cli_preview_is_marked_and_is_no_transition(center: Center) -> None:
+    """`eval` without --notify records history marked as a preview: the rule stays TRIGGERED, and the overview's
+    transitions, the chart's state band and the history lists do not show it as a change to OK."""
+    from lakealerts.app import alert_center
+
+    rule = "REL-002"  # TRIGGERED (9 > 5) after the fixture's --notify round
+    before = center.api("GET", f"/rules/{rule}/evaluations").json()["evaluations"]
+    assert [(e["state"], e["preview"]) for e in before] == [("TRIGGERED", False)]
+    assert center.api("PATCH", f"/rules/{rule}", json={"threshold_value_double": 100.0}).status_code == 200
+    try:
+        preview = center.cli("eval", rule, "--json", env={"LAKEALERTS_SMTP_URL": ""})
+        assert preview.code == 0, preview.stderr
+        assert preview.json()[0]["state"] == "OK"
+    finally:
+        center.api("PATCH", f"/rules/{rule}", json={"threshold_value_double": 5.0})
+    history = center.api("GET", f"/rules/{rule}/evaluations").json()["evaluations"]
+    assert [(e["state"], e["preview"]) for e in history] == [("OK", True), ("TRIGGERED", False)]
+    status = center.api("GET", "/rules", params={"q": rule}).json()["status"][rule]
+    assert status["state"] == "TRIGGERED"
+    moves = [(t.previous, t.state) for t in alert_center.recent_transitions(center.ctx, 1000) if t.alert_id == rule]
+    assert moves == [(None, "TRIGGERED")]  # the first evaluation only
+    overview = center.page("/ui/")
+    assert not re.search(rf'{rule}</a></td><td><span class="badge state-\w+">\w+</span></td>'
+                         r'<td><span class="badge state-OK">', overview)  # fmt: skip
+    series = center.api("GET", f"/rules/{rule}/series", params={"buckets": 24}).json()
+    assert series["evaluations"] == 2  # the preview's value is on the line ...
+    assert [b["state"] for b in series["buckets"] if b["count"]][-1] == "TRIGGERED"  # ... but not in the band
+    for page in (center.page(f"/ui/history?rule={rule}"), center.page(f"/ui/rules/{rule}")):
+        rows = re.findall(r"<tr><td>.*?</tr>", page.split("<h2>Evaluations")[-1])
+        assert 'class="tag preview"' in rows[0] and "state-OK" in rows[0]
+        assert "preview" not in rows[1] and "state-TRIGGERED" in rows[1]
+
+
+def test_the_evaluations_table_says_sent_not_notified(center: Center) -> None:
+    """`notified` means a message was delivered: beside "Last notified" (a SKIPPED e-mail counts), the
+    column is "Sent", explained, so "no" does not contradict it."""
+    rule = center.page("/ui/rules/COST-001")
+    assert "Last notified" in rule
+    assert '<th scope="col" title="a message of this evaluation was delivered">Sent</th>' in rule
+    assert ">Notified</th>" not in rule
+    assert '<th scope="col" title="a message of this evaluation was delivered">Sent</th>' in center.page("/ui/history")
+
+
+def test_put_accepts_the_etag_quoted_unquoted_weak_or_star(center: Center) -> None:
+    read = center.api("GET", "/rules/QUAL-002")
+    etag, document = read.headers["etag"], read.json()
+    opaque = etag.strip('"')
+    for header in (opaque, f"W/{etag}", "*", f'"0000", {etag}', f'{etag} ,W/"1"'):
+        answer = center.api("PUT", "/rules/QUAL-002", json=document, headers={"If-Match": header})
+        assert answer.status_code == 200, (header, answer.text)
+        assert answer.headers["etag"] == etag  # the same document: the same version
+    patched = center.api("PATCH", "/rules/QUAL-002", json={"alert_description": "changed"},
+                         headers={"If-Match": f"W/{etag}"})  # fmt: skip
+    assert patched.status_code == 200, patched.text
+    try:
+        for header in (opaque, f"W/{etag}", etag):  # now stale, in every form
+            stale = center.api("PUT", "/rules/QUAL-002", json=document, headers={"If-Match": header})
+            assert _finding_error(stale, 409, "STALE")
+        for header in ('"5aca', "5aca 0c1d", "*, " + etag, f"{etag}x", ","):
+            error = _finding_error(center.api("PUT", "/rules/QUAL-002", json=document, headers={"If-Match": header}),
+                                   400, "USAGE")  # fmt: skip
+            assert error["field"] == "If-Match" and "If-Match must be the ETag from GET" in error["message"], header
+        bad_patch = center.api("PATCH", "/rules/QUAL-002", json={}, headers={"If-Match": '"open'})
+        assert _finding_error(bad_patch, 400, "USAGE")["field"] == "If-Match"
+        wrong_type = center.api("PATCH", "/rules/QUAL-002", json={"threshold_value_double": "lots"})  # README: 422
+        assert _finding_error(wrong_type, 422, "RULE_REJECTED")["field"] == "threshold_value_double"
+    finally:
+        current = center.api("GET", "/rules/QUAL-002").headers["etag"]
+        restored = center.api("PUT", "/rules/QUAL-002", json=document, headers={"If-Match": current})
+        assert restored.status_code == 200 and restored.headers["etag"] == etag
+
+
+def test_a_405_names_every_method_of_the_path_and_a_404_the_readme(center: Center) -> None:
+    answer = center.api("DELETE", "/rules/COST-001", headers={"Content-Type": "application/json"})
+    error = _finding_error(answer, 405, "METHOD_NOT_ALLOWED")
+    assert answer.headers["allow"] == "GET, HEAD, PUT, PATCH"
+    assert error["hint"] == "use GET, HEAD, PUT, PATCH"
+    assert center.api("GET", "/rules/COST-001/evaluate").headers["allow"] == "POST"
+    missing = _finding_error(center.api("GET", "/nothing-here"), 404, "NOT_FOUND")
+    assert "README, section The Alert Center" in missing["hint"] and "DESIGN" not in json.dumps(missing)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from lakealerts.runtime.evaluator import evaluate
+from lakealerts.runtime.evaluator import evaluate, triggering_value
 from lakealerts.runtime.state import AlertState, advance
 from tests.builders import make_rule
 
@@ -133,3 +133,23 @@ def test_recovery_resolves_incidents_whatever_notify_on_ok() -> None:
 def test_count_distinct_of_arrays_and_a_failing_value_stay_per_rule() -> None:
     rule = make_rule(aggregation_type="COUNT_DISTINCT", threshold_value_double=1)
     assert evaluate(rule, ("value",), [([1, 2],), ([3],), ([1, 2],)]).value == 2
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"threshold_operator": ">", "threshold_value_double": 8000}, 8001.0),
+        ({"threshold_operator": ">=", "threshold_value_double": 8000}, 8000.0),
+        ({"threshold_operator": "<", "threshold_value_double": 0.5}, -0.5),
+        ({"threshold_operator": "!=", "threshold_value_type": "STRING", "threshold_value_string": "ok",
+          "threshold_value_double": None}, "ok!"),
+        ({"threshold_operator": "==", "threshold_value_type": "BOOLEAN", "threshold_value_bool": True,
+          "threshold_value_double": None}, True),
+        ({"threshold_operator": "IS_NULL", "threshold_value_double": None}, None),
+        ({"threshold_operator": "IS_NOT_NULL", "threshold_value_double": None}, 6),
+    ],
+)  # fmt: skip
+def test_a_test_message_carries_a_value_that_triggers(overrides: dict[str, Any], expected: Any) -> None:
+    rule = make_rule(**overrides)
+    assert triggering_value(rule) == expected
+    assert evaluate(rule, ["value"], [[expected]]).state == "TRIGGERED"

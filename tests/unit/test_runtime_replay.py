@@ -89,6 +89,18 @@ def test_a_preview_runtime_records_history_and_never_advances_state() -> None:
     assert [(e.state, e.notified) for e in store.evaluations] == [(AlertStatus.TRIGGERED, False)]
 
 
+def test_history_rows_say_whether_their_round_was_a_preview() -> None:
+    """A preview's state is not the rule's: its history row says so, a notifying round's does not."""
+    later = T0 + timedelta(hours=1)
+    live, store, _ = runtime({T0: 10.0, later: 0.0})
+    rule = make_rule()
+    replay_all = [*replay(live, [rule], {}, [Instant.pinned(T0)]),
+                  *replay(Runtime(live.query, store), [rule], {}, [Instant.pinned(later)])]  # fmt: skip
+    assert [step.runs[0].state for step in replay_all] == [AlertStatus.TRIGGERED, AlertStatus.OK]
+    assert [(e.state, e.preview) for e in store.evaluations] == [(AlertStatus.TRIGGERED, False), (AlertStatus.OK, True)]
+    assert store.states[rule.alert_id].state == AlertStatus.TRIGGERED
+
+
 def test_a_live_instant_leaves_the_query_its_own_clock() -> None:
     query = SeriesQuery({})
     store = MemoryRuntimeStore()

@@ -16,7 +16,7 @@ from lakealerts.sql.identifiers import Namespace
 from lakealerts.sql.readonly import check_read_only
 from lakealerts.sql.render import render, template_findings
 from lakealerts.validate import validate_rules
-from lakealerts.validate.static import StaticContext, check_rule
+from lakealerts.validate.static import StaticContext, check_rule, threshold_column_hint
 from tests.builders import make_rule
 
 pytestmark = pytest.mark.unit
@@ -148,3 +148,15 @@ def test_the_plain_secret_hint_suggests_a_reference_that_would_be_accepted() -> 
     suggested = re.search(r"\$\{env:[^}]*\}", finding.hint)
     assert suggested and suggested.group() == "${env:ALERTS_LAKEALERTS_OPS_HOOK_URL}"
     assert reference_problem(suggested.group()) is None
+
+
+@pytest.mark.parametrize(
+    ("wanted", "columns", "hint"),
+    [
+        ("failed_run", ["failed_runs", "failed_jobs"], "did you mean 'failed_runs'? Set threshold_column to it"),
+        ("Daily_Cost", ["usage_date", "daily_cost"], "did you mean 'daily_cost'?"),
+        ("value", ["usage_date", "workspaces"], "alias the value in the SELECT list, e.g. `… AS value`, or set"),
+    ],
+)
+def test_a_missing_threshold_column_hint_names_the_near_miss(wanted: str, columns: list[str], hint: str) -> None:
+    assert threshold_column_hint(wanted, columns).startswith(hint)

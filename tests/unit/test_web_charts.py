@@ -176,3 +176,15 @@ def test_a_hostile_chart_title_is_escaped_text() -> None:
     hostile = '<script>alert(1)</script>"onmouseover=x'
     svg = charts.chart_svg([(START, 1.0)], 2.0, [], [], start=START, end=START + timedelta(hours=1), title=hostile)
     assert "<script>" not in svg and _parse(svg).findtext(f"{SVG}title") == hostile
+
+
+def test_the_state_band_leaves_previews_out_and_the_line_keeps_their_values() -> None:
+    from lakealerts.app.alert_center import Series, SeriesPoint
+
+    points = [SeriesPoint(START, 10.0, "TRIGGERED", True), SeriesPoint(START + timedelta(hours=1), 1.0, "OK", False,
+                                                                        preview=True)]  # fmt: skip
+    data = Series("COST-001", START, START + timedelta(hours=2), points)
+    assert data.values() == [(START, 10.0), (START + timedelta(hours=1), 1.0)]
+    assert data.states() == [(START, "TRIGGERED")]
+    cells = charts.bucket(data.values(), data.states(), START, START + timedelta(hours=2), 2)
+    assert [(c.count, c.state) for c in cells] == [(1, "TRIGGERED"), (1, None)]

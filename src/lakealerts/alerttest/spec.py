@@ -8,13 +8,14 @@ error's location is looked up among them.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from lakealerts.documents import unknown_key_hint
 from lakealerts.errors import UsageError
 
 State = Literal["UNKNOWN", "OK", "TRIGGERED", "ERROR"]
@@ -176,7 +177,7 @@ def parse_test_file(text: str, label: str) -> tuple[TestFile, dict[NodePath, int
     if not isinstance(data, dict):
         raise TestFileError(
             f"{label}:1: a test file is a mapping with `rules` and `tests`",
-            hint="see DESIGN §11 or `lakealerts test --init RULE_ID`",
+            hint="see the README, section Testing alerts, or write a starter: `lakealerts test --init RULE_ID`",
         )
     try:
         return TestFile.model_validate(data), lines
@@ -185,9 +186,54 @@ def parse_test_file(text: str, label: str) -> tuple[TestFile, dict[NodePath, int
         first = next((p for p in problems if p["type"] == "extra_forbidden"), problems[0])  # a typo explains the rest
         loc = tuple(first["loc"])
         path = ".".join(str(part) for part in loc) or "<file>"
+        if first["type"] == "extra_forbidden" and loc and isinstance(loc[-1], str):
+            key, model = loc[-1], _model_at(loc)
+            given = set(_mapping_at(data, loc[:-1]))
+            raise TestFileError(
+                f"{label}:{line_of(lines, loc)}: {path}: unknown key {key!r}", hint=unknown_key_hint(key, model, given)
+            ) from None
         raise TestFileError(
             f"{label}:{line_of(lines, loc)}: {path}: {first['msg']}", hint="fix the key or value named"
         ) from None
+
+
+def _model_at(loc: NodePath) -> type[BaseModel]:
+    """The model whose mapping holds the last key of ``loc`` (list indexes and mapping keys walked through)."""
+    model: type[BaseModel] = TestFile
+    keyed = False  # the next part is a key of a mapping of models (fixtures: {name: …}), not a field
+    for part in loc[:-1]:
+        if isinstance(part, int) or keyed:
+            keyed = False
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return model
+        inner, keyed = _inner_model(field.annotation)
+        if inner is None:
+            return model
+        model = inner
+    return model
+
+
+def _inner_model(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
+    """The model inside ``list[M]``, ``dict[str, M]``, ``M | None`` …, and whether a mapping's key comes first."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    keyed = get_origin(annotation) is dict
+    for argument in get_args(annotation):
+        inner, _ = _inner_model(argument)
+        if inner is not None:
+            return inner, keyed
+    return None, False
+
+
+def _mapping_at(data: Any, loc: NodePath) -> dict[str, Any]:
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return {}
+    return data if isinstance(data, dict) else {}
 
 
 def line_of(lines: dict[NodePath, int], loc: NodePath) -> int:

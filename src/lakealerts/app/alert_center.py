@@ -22,7 +22,7 @@ from lakealerts.model import StoredRule
 from lakealerts.runtime.ports import MemoryRuntimeStore
 from lakealerts.runtime.round import Runtime
 from lakealerts.runtime.state import AlertState
-from lakealerts.store.runtime import decode_value, load_states
+from lakealerts.store.runtime import decode_value, load_states, preview_sql
 from lakealerts.store.store import Store
 from lakealerts.store.tables import ALERT_CONFIGURATIONS, ALERT_EVALUATIONS, ALERT_NOTIFICATION_OUTBOX
 
@@ -122,12 +122,13 @@ def _load_rules(store: Store, problems: list[Finding]) -> list[StoredRule]:
 
 
 def _strips(store: Store, now: datetime) -> dict[str, list[str]]:
-    """Per rule, the most alarming state of each of the last STRIP_DAYS UTC days (oldest first)."""
+    """Per rule, the most alarming state of each of the last STRIP_DAYS UTC days (oldest first); previews, which
+    never changed the state, left out."""
     today = now.astimezone(UTC).date()
     first = today - timedelta(days=STRIP_DAYS - 1)
     rows = store.engine.execute(
         f"SELECT alert_id, CAST(evaluated_at AS DATE) AS day, list(DISTINCT state) AS states "
-        f"FROM {store.table(ALERT_EVALUATIONS)} WHERE evaluated_at >= ? GROUP BY ALL",
+        f"FROM {store.table(ALERT_EVALUATIONS)} WHERE evaluated_at >= ? AND NOT {preview_sql(store)} GROUP BY ALL",
         [datetime(first.year, first.month, first.day)],
     ).rows
     strips: dict[str, list[str]] = {}
@@ -191,12 +192,14 @@ class Transition:
 
 
 def recent_transitions(ctx: AppContext, limit: int = 20) -> list[Transition]:
-    """The last ``limit`` state changes over all rules, newest first (a first evaluation counts)."""
+    """The last ``limit`` state changes over all rules, newest first (a first evaluation counts). Previews
+    (``eval`` without --notify) advance no state: they are neither a transition nor the state before one."""
     with ctx.store(read_only=True) as store:
         rows = store.engine.execute(
             f"SELECT alert_id, evaluated_at, previous, state, value FROM (SELECT alert_id, evaluated_at, state, "
             f"value, lag(state) OVER (PARTITION BY alert_id ORDER BY evaluated_at) AS previous "
-            f"FROM {store.table(ALERT_EVALUATIONS)}) WHERE previous IS DISTINCT FROM state "
+            f"FROM {store.table(ALERT_EVALUATIONS)} WHERE NOT {preview_sql(store)}) "
+            f"WHERE previous IS DISTINCT FROM state "
             f"ORDER BY evaluated_at DESC, alert_id LIMIT ?",
             [limit],
         ).rows
@@ -205,12 +208,14 @@ def recent_transitions(ctx: AppContext, limit: int = 20) -> list[Transition]:
 
 @dataclass(frozen=True)
 class SeriesPoint:
-    """One evaluation of a rule: when, the operand value, the state, and whether it notified."""
+    """One evaluation of a rule: when, the operand value, the state, whether it notified, and whether it was a
+    preview (a value the rule saw, but not a state it was in)."""
 
     at: datetime
     value: Any
     state: str
     notified: bool
+    preview: bool = False
 
 
 @dataclass(frozen=True)
@@ -223,6 +228,14 @@ class Series:
     points: list[SeriesPoint] = field(default_factory=list)
     notifications: list[datetime] = field(default_factory=list)
 
+    def values(self) -> list[tuple[datetime, Any]]:
+        """Every evaluation's value (the chart's line), previews included: the query really returned them."""
+        return [(point.at, point.value) for point in self.points]
+
+    def states(self) -> list[tuple[datetime, str]]:
+        """The states the rule was in (the chart's band): previews left out, they advanced no state."""
+        return [(point.at, point.state) for point in self.points if not point.preview]
+
 
 def series(ctx: AppContext, alert_id: str, start: datetime, end: datetime) -> Series:
     """The evaluations and notification times of ``alert_id`` (NotFoundError when unknown) in [start, end)."""
@@ -230,7 +243,7 @@ def series(ctx: AppContext, alert_id: str, start: datetime, end: datetime) -> Se
     with ctx.store(read_only=True) as store:
         store.get_rule(alert_id)
         evaluations = store.engine.execute(
-            f"SELECT evaluated_at, value, state, notified FROM {store.table(ALERT_EVALUATIONS)} "
+            f"SELECT evaluated_at, value, state, notified, {preview_sql(store)} FROM {store.table(ALERT_EVALUATIONS)} "
             f"WHERE alert_id = ? AND evaluated_at >= ? AND evaluated_at < ? ORDER BY evaluated_at",
             bounds,
         ).rows
@@ -239,8 +252,8 @@ def series(ctx: AppContext, alert_id: str, start: datetime, end: datetime) -> Se
             f"WHERE alert_id = ? AND created_at >= ? AND created_at < ? ORDER BY created_at",
             bounds,
         ).rows
-    points = [SeriesPoint(_aware(at), _decoded(value), str(state), bool(notified))
-              for at, value, state, notified in evaluations]  # fmt: skip
+    points = [SeriesPoint(_aware(at), _decoded(value), str(state), bool(notified), bool(preview))
+              for at, value, state, notified, preview in evaluations]  # fmt: skip
     return Series(alert_id, start, end, points, [_aware(row[0]) for row in sent])
 
 

@@ -15,6 +15,7 @@ from lakealerts.errors import NotFoundError
 from lakealerts.findings import Finding
 from lakealerts.model import AlertRule, StoredDestination
 from lakealerts.runtime.channels import Channel, SmtpSettings
+from lakealerts.runtime.evaluator import triggering_value
 from lakealerts.runtime.messages import render_message
 from lakealerts.runtime.outbox import Outbox
 from lakealerts.runtime.ports import Delivery, DeliveryStatus
@@ -130,7 +131,7 @@ def send_test_message(ctx: AppContext, destination_id: str, rule_id: str | None 
             hint="check the id, or list what is stored (lakealerts destinations list)",
         )
     now = ctx.now()
-    value = SAMPLE_VALUE if rule is SAMPLE_RULE else rule.threshold_value
+    value = SAMPLE_VALUE if rule is SAMPLE_RULE else triggering_value(rule, SAMPLE_VALUE)
     message = render_message(rule, str(AlertStatus.TRIGGERED), str(AlertStatus.OK), value, now)
     message = replace(message, subject=TEST_SUBJECT_PREFIX + message.subject)
     channel = Channel(destination_id, destination.destination_type, destination.config_json)

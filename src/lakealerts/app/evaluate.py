@@ -26,11 +26,12 @@ from lakealerts.runtime.replay import Instant, replay
 from lakealerts.runtime.round import Runtime
 from lakealerts.runtime.state import AlertStatus
 from lakealerts.sql.identifiers import quote
-from lakealerts.store.runtime import StoreRuntime, decode_value
+from lakealerts.store.runtime import StoreRuntime, decode_value, preview_sql
 from lakealerts.store.store import Store
 from lakealerts.store.tables import ALERT_EVALUATIONS, ALERT_NOTIFICATION_OUTBOX, TableDef
 
-# history --json keeps the columns it always showed; `outbox list` shows the delivery record in full.
+# history --json keeps the columns it always showed, plus whether an evaluation was a preview (`eval` without
+# --notify: its state is not the rule's); `outbox list` shows the delivery record in full.
 _HISTORY_NOTIFICATION_COLUMNS = ("id", "alert_id", "channel", "type", "status", "attempts", "last_error",
                                  "created_at", "sent_at")  # fmt: skip
 _HISTORY_EVALUATION_COLUMNS = ("alert_id", "evaluated_at", "state", "value", "error", "duration_ms", "notified")
@@ -112,12 +113,11 @@ def evaluate(
 ) -> EvalResult:
     """One round over the named rules (default: every enabled rule), as of ``at`` (default now).
 
-    Without ``notify`` a preview: history is recorded, state is not advanced, nothing is sent. With it, the
-    messages of earlier rounds that are due again are sent too.
+    Without ``notify`` a preview: history is recorded (marked ``preview``), state is not advanced, nothing is
+    sent. With it, the messages of earlier rounds that are due again are sent too.
     """
     problems: list[Finding] = []
-    if notify:
-        migrate(ctx)
+    migrate(ctx)  # a preview writes history too, with its `preview` column
     with ctx.store(read_only=True) as store:
         stored = store.load_rules(alert_ids or None, problems=problems)
         destinations = store.destinations_by_id(problems=[])
@@ -160,11 +160,12 @@ def history(ctx: AppContext, alert_id: str | None = None, limit: int = 50) -> Hi
         if alert_id:
             store.get_rule(alert_id)
         evaluations = _recent(store, ALERT_EVALUATIONS, _HISTORY_EVALUATION_COLUMNS, "evaluated_at", alert_id,
-                              limit)  # fmt: skip
+                              limit, extra=f"{preview_sql(store)} AS preview")  # fmt: skip
         notifications = _recent(store, ALERT_NOTIFICATION_OUTBOX, _HISTORY_NOTIFICATION_COLUMNS, "created_at",
                                 alert_id, limit)  # fmt: skip
     for evaluation in evaluations:  # stored as JSON text: a number stays a number, as `eval --json` gives it
         evaluation["value"] = _decoded(evaluation["value"])
+        evaluation["preview"] = bool(evaluation["preview"])
     return HistoryResult(evaluations, notifications)
 
 
@@ -176,9 +177,16 @@ def _decoded(text: str | None) -> Any:
 
 
 def _recent(
-    store: Store, table: TableDef, columns: Sequence[str], order: str, alert_id: str | None, limit: int
+    store: Store,
+    table: TableDef,
+    columns: Sequence[str],
+    order: str,
+    alert_id: str | None,
+    limit: int,
+    extra: str = "",
 ) -> list[dict[str, Any]]:
+    """The newest ``limit`` rows' ``columns`` (and the ``extra`` select expression, last)."""
     where, params = ("WHERE alert_id = ?", [alert_id]) if alert_id else ("", [])
-    names = ", ".join(quote(c) for c in columns)
+    names = ", ".join([*(quote(c) for c in columns), *([extra] if extra else [])])
     sql = f"SELECT {names} FROM {store.table(table)} {where} ORDER BY {quote(order)} DESC, alert_id LIMIT ?"
     return store.engine.execute(sql, [*params, limit]).as_dicts()

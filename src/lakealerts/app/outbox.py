@@ -10,6 +10,7 @@ from lakealerts.app.context import AppContext
 from lakealerts.app.evaluate import dispatcher, migrate
 from lakealerts.errors import NotFoundError, UsageError
 from lakealerts.runtime.ports import Delivery, DeliveryStatus, OutboxEntry
+from lakealerts.runtime.state import NotifyEvent
 from lakealerts.store.runtime import StoreRuntime
 
 
@@ -75,6 +76,11 @@ def _check_retriable(records: StoreRuntime, message_ids: Sequence[str]) -> None:
         entry = known.get(message_id)
         if entry is None:
             raise NotFoundError(f"no message {message_id!r} in the outbox", hint="see `lakealerts outbox list`")
+        if entry.event == NotifyEvent.TEST:
+            raise UsageError(
+                f"message {message_id} is a test message: it is answered once and never sent again",
+                hint=f"send a new one: lakealerts destinations test {entry.channel}",
+            )
         if entry.status not in (DeliveryStatus.PENDING, DeliveryStatus.FAILED):
             raise UsageError(
                 f"message {message_id} is {entry.status}: only PENDING and FAILED messages are sent again",

@@ -16,7 +16,11 @@ from lakealerts.errors import UsageError
 def test_command(
     ctx: typer.Context,
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="Test files (*.test.yaml) or directories holding them.")
+        list[Path] | None,
+        typer.Argument(
+            help="Test files (*.test.yaml) or directories holding them; with --init, the directory to write the "
+            "starter to (default: here)."
+        ),
     ] = None,
     run: Annotated[
         list[str] | None,
@@ -34,11 +38,19 @@ def test_command(
         bool, typer.Option("--diff", help="Show each failure as expected (-) and actual (+) lines.")
     ] = False,
     init: Annotated[
-        str | None, typer.Option("--init", metavar="ID", help="Write a starter test file for this rule id.")
+        str | None,
+        typer.Option(
+            "--init",
+            metavar="ID",
+            help="Write a starter test file <ID>.test.yaml for this rule id (into PATH, if given).",
+        ),
     ] = None,
     json_output: JsonFlag = False,
 ) -> None:
-    """Run alert unit tests: fixtures in, states and messages out, without a workspace (DESIGN §11).
+    """Run alert unit tests: fixtures in, states and messages out, without a workspace.
+
+    The file format, with an example: the README, section "Testing alerts". Start one with
+    `lakealerts test --init RULE_ID [DIR]`.
 
     Exit 0 when everything passes (and coverage reaches the threshold), 1 on a failure or low coverage,
     2 for an unreadable or invalid file (file:line) or an unknown rule.

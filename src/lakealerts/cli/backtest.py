@@ -88,6 +88,8 @@ def backtest_command(
             sys.stdout.write(text)
         else:
             csv_file.write_text(text, encoding="utf-8")
+            rows = sum(len(rule.timeline) for rule in result.rules)
+            output.info(f"wrote {rows:,} evaluations to {csv_file}")
     if json_output:
         output.emit_json(result.to_dict())
     elif csv_file is None or str(csv_file) != "-":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -162,7 +162,13 @@ def _print_demo(result: setup.DemoResult) -> None:
     output.info(f"generated {report.total_rows:,} rows in {seconds:.2f} s")
     triggered = ", ".join(result.expected_triggered)
     if result.history is not None:  # demo-data --days: the incidents replayed on earlier days (README, Backtesting)
-        days = ", ".join(day.isoformat() for day in result.history.incident_days)
-        output.info(f"the incidents happen on {days}; `lakealerts backtest --all` shows what fires when")
+        history = result.history
+        days = ", ".join(day.isoformat() for day in history.incident_days)
+        start = (report.as_of - timedelta(days=history.days - 1)).isoformat()
+        end = (report.as_of + timedelta(days=1)).isoformat()
+        output.info(
+            f"the incidents happen on {days}; `lakealerts backtest COST-001 --from {start} --to {end}` shows when a "
+            "rule would have fired"
+        )
         return
     output.info(f"on {report.as_of.isoformat()} these pre-built rules fire: {triggered}; the others stay OK")

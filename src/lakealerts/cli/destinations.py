@@ -76,10 +76,11 @@ def send_test_command(
 ) -> None:
     """Send a test message through a destination now and show the peer's answer.
 
-    The message is rendered as if the rule had just triggered (with --rule: its templates, the threshold as the
-    value), its subject starts with [test], and it is recorded in the outbox with the event `test` and an id of
-    its own; a disabled destination is tested too. One attempt, never retried. Exit 0 when the peer accepted it,
-    1 when it refused (the reason is printed), 2 for an unknown destination or rule.
+    The message is rendered as if the rule had just triggered (with --rule: its templates, and a value that
+    crosses its threshold), its subject starts with \\[test], and it is recorded in the outbox with the event
+    `test` and an id of its own; a disabled destination is tested too. One attempt, never retried. Exit 0 when
+    the peer accepted it, 1 when it was not delivered (refused, or skipped because the channel is not set up:
+    the reason and the fix are printed), 2 for an unknown destination or rule.
     """
     from lakealerts.app import destinations as use
 
@@ -95,6 +96,8 @@ def send_test_command(
             f"test message to {destination_id} ({result.destination_type}) {delivery.status}: "
             f"{delivery.last_error}{note}"
         )
+    if str(delivery.status) == "SKIPPED" and result.destination_type == "EMAIL":
+        output.info("  fix: set LAKEALERTS_SMTP_URL=smtp://user:pass@host:port (smtps:// for TLS) to send e-mail")
     output.info(f"recorded in the outbox as {delivery.message_id} (event test)")
     if not result.sent:
         raise typer.Exit(1)

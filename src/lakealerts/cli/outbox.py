@@ -54,9 +54,10 @@ def retry_command(
         output.emit_json(result.to_dict())
     elif result.deliveries:
         output.table(None, _COLUMNS, [_row(d.to_dict()) for d in result.deliveries])
-        output.info(f"{len(result.deliveries)} messages sent again, {len(result.failed)} failed")
+        sent = len(result.deliveries) - len(result.failed)
+        output.info(f"{len(result.deliveries)} messages tried again: {sent} sent, {len(result.failed)} failed")
     else:
-        output.info("nothing to send again: no PENDING or FAILED message")
+        output.info("nothing to send again: no PENDING or FAILED message (a test message is never sent again)")
     if result.failed:
         raise typer.Exit(1)
 

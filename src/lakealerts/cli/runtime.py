@@ -104,8 +104,9 @@ def history(
     evaluations, notifications = result.evaluations, result.notifications
     output.table(
         "evaluations",
-        ("evaluated at", "rule", "state", "value", "error", "notified"),
-        [(e["evaluated_at"], e["alert_id"], e["state"], e["value"], (e["error"] or "")[:80], e["notified"])
+        ("evaluated at", "rule", "state", "value", "error", "sent"),
+        [(e["evaluated_at"], e["alert_id"], e["state"] + (" (preview)" if e.get("preview") else ""), e["value"],
+          (e["error"] or "")[:80], e["notified"])
          for e in evaluations],
     )  # fmt: skip
     output.table(

@@ -184,6 +184,19 @@ class DuckDBEngine(ClosingEngine):
         seal(connection)
         return cls(connection, catalog, None)
 
+    def session(self) -> DuckDBEngine:
+        """A new connection to this engine's database, on the same catalog: sealed like this one and about a
+        thousand times cheaper to open than a new database (``duckdb.connect`` costs ~11 ms). Closing it leaves
+        this engine open."""
+        cursor = self._connection.cursor()
+        cursor.execute(f"USE {_quote(duckdb_catalog_name(self.catalog))}")
+        return DuckDBEngine(
+            cursor,
+            self.catalog,
+            self.path,
+            {k: v for k, v in self.catalog_files.items() if k != self.catalog and v is not None},
+        )
+
     # --- the port ------------------------------------------------------------------------------------
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> QueryResult:

@@ -149,6 +149,28 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
+def triggering_value(rule: AlertRule, sample: Any = 6) -> Any:
+    """A value that makes ``rule`` trigger, for a test message: its threshold when that triggers (``>=``, ``=``),
+    else one step past it (``> 8000`` -> 8001.0, ``!= 'ok'`` -> ``'ok!'``); ``sample`` for IS_NOT_NULL."""
+    threshold = rule.threshold_value
+    candidates: list[Any]
+    if isinstance(threshold, bool):
+        candidates = [threshold, not threshold]
+    elif isinstance(threshold, int | float):
+        candidates = [threshold, threshold + 1, threshold - 1]
+    elif isinstance(threshold, str):
+        candidates = [threshold, threshold + "!", ""]
+    else:
+        candidates = [None, sample]
+    for candidate in candidates:
+        try:
+            if _compare(candidate, rule):
+                return candidate
+        except _UncomparableError:
+            continue
+    return threshold
+
+
 def _compare(value: Any, rule: AlertRule) -> bool:
     operator = rule.threshold_operator
     if operator == "IS_NULL":

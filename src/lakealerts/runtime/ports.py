@@ -32,7 +32,8 @@ class DeliveryStatus(StrEnum):
 
 @dataclass(frozen=True)
 class EvaluationRecord:
-    """One row of the evaluation history; ``id`` lets a message sent later mark it ``notified``."""
+    """One row of the evaluation history; ``id`` lets a message sent later mark it ``notified``; ``preview``: a
+    round that advanced no state and sent nothing (its state is not the rule's, and no transition)."""
 
     alert_id: str
     evaluated_at: datetime
@@ -42,6 +43,7 @@ class EvaluationRecord:
     duration_ms: float
     notified: bool
     id: str = ""
+    preview: bool = False
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@
    the earlier messages due again;
 4. the dispatcher sends them with the store closed;
 5. the store records how each delivery ended.
-Without an outbox and dispatcher a round is a preview: it commits history only and never advances state.
+Without an outbox and dispatcher a round is a preview: it commits history only (rows marked ``preview``) and
+never advances state.
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ class Runtime:
         evaluation = outcome.evaluation
         run = RuleRun(rule.alert_id, evaluation.state, evaluation.value, evaluation.error)
         record = EvaluationRecord(rule.alert_id, now, evaluation.state, evaluation.value, evaluation.error,
-                                  outcome.duration_ms, False, self.new_id())  # fmt: skip
+                                  outcome.duration_ms, False, self.new_id(), preview=not self.notifies)  # fmt: skip
         if previous is None or self.outbox is None:
             return Step(run, record)
         new_state, decision = advance(previous, rule, evaluation.state, evaluation.value, now)

@@ -181,7 +181,7 @@ def _inject(
         fixture = by_name.get(table_name(node, catalog, schema))
         if fixture is None or node.args.get("version") is not None:
             continue
-        placeholder = f"lakealerts_fixture_{len(relations)}"
+        placeholder = f"lakealerts_fixture_{len(relations):04d}"  # fixed width: no name is a prefix of another
         if first_parameter is not None and _parameterisable(fixture):
             if fixture not in bound:
                 bound.append(fixture)

@@ -13,7 +13,7 @@ from typing import Any
 from lakealerts.runtime import delivery
 from lakealerts.runtime.messages import Message
 from lakealerts.runtime.ports import Commit, DeliveryStatus, EvaluationRecord, OutboxEntry, Step
-from lakealerts.runtime.state import AlertState
+from lakealerts.runtime.state import AlertState, NotifyEvent
 from lakealerts.sql.identifiers import quote
 from lakealerts.store.store import Store
 from lakealerts.store.tables import ALERT_EVALUATIONS, ALERT_NOTIFICATION_OUTBOX, ALERT_STATE
@@ -48,6 +48,15 @@ def load_states(store: Store, alert_ids: Iterable[str]) -> dict[str, AlertState]
         row["last_stable_state"] = row["last_stable_state"] or "UNKNOWN"
         states[row["alert_id"]] = AlertState(**row)
     return states
+
+
+def preview_sql(store: Store) -> str:
+    """SQL of whether an ``alert_evaluations`` row is a preview (``eval`` without --notify): its ``preview``
+    column, NULL (an older row) counting as not; ``FALSE`` in a store older than the column (read-only
+    sessions cannot add it; ``init`` and every evaluation do)."""
+    columns = store.engine.table_columns(store.namespace.catalog, store.namespace.schema, ALERT_EVALUATIONS.name)
+    present = {column.name.lower() for column in columns or ()}
+    return "coalesce(preview, false)" if "preview" in present else "false"
 
 
 def _column_value(state: AlertState, column: str) -> Any:
@@ -154,10 +163,11 @@ def _select() -> str:
 
 
 def _retriable(store: Store) -> list[OutboxEntry]:
+    """PENDING and FAILED messages; never a test message (`destinations test`), which is answered once."""
     rows = store.engine.execute(
         f"SELECT {_select()} FROM {store.table(ALERT_NOTIFICATION_OUTBOX)} WHERE status IN (?, ?) "
-        "ORDER BY created_at, id",
-        [str(DeliveryStatus.PENDING), str(DeliveryStatus.FAILED)],
+        "AND (event IS NULL OR event <> ?) ORDER BY created_at, id",
+        [str(DeliveryStatus.PENDING), str(DeliveryStatus.FAILED), str(NotifyEvent.TEST)],
     ).as_dicts()
     return [_entry(row) for row in rows]
 
@@ -190,7 +200,7 @@ def _evaluated_at(store: Store, alert_ids: list[str]) -> dict[str, datetime | No
 def _insert_evaluation(store: Store, record: EvaluationRecord) -> None:
     values = {"alert_id": record.alert_id, "evaluated_at": record.evaluated_at, "state": str(record.state),
               "value": encode_value(record.value), "error": record.error, "duration_ms": record.duration_ms,
-              "notified": record.notified, "evaluation_id": record.id or None}  # fmt: skip
+              "notified": record.notified, "evaluation_id": record.id or None, "preview": record.preview}  # fmt: skip
     columns = ALERT_EVALUATIONS.column_names
     store.engine.execute(
         f"INSERT INTO {store.table(ALERT_EVALUATIONS)} ({', '.join(quote(c) for c in columns)}) "

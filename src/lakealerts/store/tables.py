@@ -180,8 +180,10 @@ ALERT_EVALUATIONS = TableDef(
         _c("value", "STRING"),
         _c("error", "STRING"),
         _c("duration_ms", "DOUBLE"),
-        _c("notified", "BOOLEAN", False),
+        _c("notified", "BOOLEAN", False),  # a message of this evaluation was sent (a delivery ended SENT)
         _c("evaluation_id", "STRING"),
+        # a preview (`eval` without --notify, nothing advanced, nothing sent); NULL in rows older than it: not one
+        _c("preview", "BOOLEAN"),
     ),
 )
 

@@ -17,6 +17,7 @@ from lakealerts.engines.base import Column, Engine
 from lakealerts.errors import EngineError
 from lakealerts.findings import Finding
 from lakealerts.model import Aggregation, AlertRule, ValueType
+from lakealerts.validate.static import threshold_column_hint
 
 DECIMAL_OVERFLOW = "ENGINE_DECIMAL_OVERFLOW"
 COLUMN_NOT_FOUND = "ENGINE_COLUMN_NOT_FOUND"
@@ -82,7 +83,7 @@ def _output_findings(rule: AlertRule, columns: tuple[Column, ...]) -> list[Findi
                 "THRESHOLD_COLUMN_NOT_IN_OUTPUT",
                 "threshold_column",
                 f"threshold column {rule.threshold_column!r} is not in the query's output ({shown})",
-                f"alias the value in the SELECT list, e.g. `… AS {rule.threshold_column}`, or set threshold_column",
+                threshold_column_hint(rule.threshold_column, [c.name for c in columns]),
             )
         ]
     return _type_findings(rule, column)

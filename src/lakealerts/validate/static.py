@@ -5,6 +5,7 @@ Each check returns findings; none raises for a bad rule.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -106,9 +107,19 @@ def _threshold_column_findings(rule: AlertRule, query: exp.Query) -> list[Findin
             "THRESHOLD_COLUMN_NOT_IN_OUTPUT",
             "threshold_column",
             f"threshold column {rule.threshold_column!r} is not an output column of the query ({shown})",
-            f"alias the value in the SELECT list, e.g. `… AS {rule.threshold_column}`, or set threshold_column",
+            threshold_column_hint(rule.threshold_column, columns),
         )
     ]
+
+
+def threshold_column_hint(wanted: str, columns: Sequence[str]) -> str:
+    """The fix for a threshold column the query does not output: the near-miss it probably meant, if any."""
+    alias = f"alias the value in the SELECT list, e.g. `… AS {wanted}`"
+    close = difflib.get_close_matches(wanted.lower(), [c.lower() for c in columns], n=1, cutoff=0.75)
+    if close:
+        meant = next(c for c in columns if c.lower() == close[0])
+        return f"did you mean {meant!r}? Set threshold_column to it, or {alias}"
+    return f"{alias}, or set threshold_column"
 
 
 def _aggregation_findings(rule: AlertRule, context: StaticContext) -> list[Finding]:

@@ -8,6 +8,7 @@ operation. Errors use the finding shape (:func:`lakealerts.web.auth.error_body`)
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,6 +32,9 @@ _MAX_BODY = 1024 * 1024
 _STATUS = {"NotFoundError": 404, "StaleRuleError": 409, "RuleRejectedError": 422}
 MAX_BACKTEST_EVALUATIONS = 1_000_000
 MAX_FLAP_WINDOW = 10_000
+# One entity tag of an If-Match list: optionally weak (W/), quoted as ETag sends it — or, leniently, bare.
+_ENTITY_TAG = re.compile(r'\s*(?:[Ww]/)?(?:"([\x21\x23-\x7e\x80-\xff]*)"|([\x21\x23-\x29\x2b\x2d-\x7e]+))\s*')
+_IF_MATCH_EXAMPLE = 'If-Match must be the ETag from GET, e.g. "5aca…"'
 
 
 def json_response(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -67,6 +71,30 @@ async def read_json(request: Request, default: Any = None) -> Any:
         raise UsageError(f"the request body is not JSON: {exc}", hint="send a JSON document") from None
     except RecursionError:
         raise UsageError("the request body is nested too deeply", hint="send a flatter JSON document") from None
+
+
+def if_match_values(header: str) -> list[str] | None:
+    """The opaque values an ``If-Match`` header names (quoted, weak ``W/"…"`` or bare), None for ``*`` (any
+    current version); InputError when it is none of these."""
+    text = header.strip()
+    if text == "*":
+        return None
+    values: list[str] = []
+    position = 0
+    while True:
+        found = _ENTITY_TAG.match(text, position)
+        if found is None or found.end() == position:
+            break
+        values.append(found.group(1) if found.group(1) is not None else found.group(2))
+        position = found.end()
+        if position == len(text):
+            return values
+        if text[position] != ",":
+            break
+        position += 1
+    raise InputError("If-Match", _IF_MATCH_EXAMPLE,
+                     hint=f"send back the ETag header of GET {PREFIX}/rules/<id> as it came (quotes included), or * "
+                          "for any version")  # fmt: skip
 
 
 def _mapping(value: Any, what: str) -> dict[str, Any]:
@@ -187,15 +215,29 @@ class Api:
             return error_body(428, "PRECONDITION_REQUIRED", f"replacing rule {alert_id} needs its etag",
                               f"GET {PREFIX}/rules/{alert_id} and send its ETag header back as If-Match (or PATCH "
                               "only the columns you change)", field="If-Match")  # fmt: skip
-        details = await call(rules.update_rule, self.web.ctx, alert_id, document, etag)
+        expected = await self._expected(alert_id, etag)
+        details = await call(rules.update_rule, self.web.ctx, alert_id, document, expected)
         return json_response(details.to_dict(), headers={"ETag": rules.rule_etag(details.stored)})
 
     async def patch_rule(self, request: Request) -> Response:
         """Change the columns the body names; read, merge and write in one store session (no lost update)."""
         patch = _mapping(await read_json(request, {}), "the patch")
-        etag = request.headers.get("if-match") or None
-        details = await call(rules.patch_rule, self.web.ctx, request.path_params["id"], patch, etag)
+        alert_id, etag = request.path_params["id"], request.headers.get("if-match")
+        expected = await self._expected(alert_id, etag) if etag else None
+        details = await call(rules.patch_rule, self.web.ctx, alert_id, patch, expected)
         return json_response(details.to_dict(), headers={"ETag": rules.rule_etag(details.stored)})
+
+    async def _expected(self, alert_id: str, header: str) -> str | None:
+        """The etag an If-Match header expects, as ``rule_etag`` writes it (None: ``*``, any version). Weak and
+        bare forms compare by their opaque value; of several, the current one when listed (the write checks
+        again)."""
+        values = if_match_values(header)
+        if values is None:
+            return None
+        if len(values) > 1:
+            current = rules.rule_etag((await call(rules.show_rule, self.web.ctx, alert_id)).stored)
+            return current if current.strip('"') in values else f'"{values[0]}"'
+        return f'"{values[0]}"'
 
     async def bulk(self, request: Request) -> Response:
         body = _mapping(await read_json(request, {}), "the bulk request")
@@ -236,8 +278,7 @@ class Api:
         count = listing.bounded(params.get("buckets"), "buckets", charts.MAX_BUCKETS, 1, charts.MAX_BUCKETS)
         details, data = await call(_rule_and_series, self.web, request.path_params["id"], start, end)
         try:
-            cells = charts.bucket([(p.at, p.value) for p in data.points], [(p.at, p.state) for p in data.points],
-                                  start, end, count)  # fmt: skip
+            cells = charts.bucket(data.values(), data.states(), start, end, count)  # previews: no state
         except OverflowError:  # a range at the end of the calendar: its buckets' edges are past 9999-12-31
             raise InputError("to", "the range reaches past the last instant a bucket can hold",
                              hint="pass an earlier to") from None  # fmt: skip

@@ -210,8 +210,7 @@ class Pages:
         rule = details.stored.rule
         threshold = charts.numeric(listing.threshold(rule))
         return charts.chart_svg(
-            [(p.at, p.value) for p in data.points], threshold, [(p.at, p.state) for p in data.points],
-            data.notifications, start=start, end=end,
+            data.values(), threshold, data.states(), data.notifications, start=start, end=end,  # previews: no state
             title=f"{alert_id} ({rule.alert_name}): {listing.condition(rule)} over the last {days} days",
         )  # fmt: skip
 
