@@ -134,3 +134,19 @@ def test_an_error_is_exit_1_and_nothing_is_written(home: Cli, tmp_path: Path) ->
     history = home("history", "BROKEN-1", "--json").json()
     assert history["evaluations"] == [] and history["notifications"] == []
     assert home("rules", "delete", "BROKEN-1").code == 0
+
+
+def test_a_paused_rule_is_backtested_and_says_so(tmp_path: Path) -> None:
+    cli = Cli(tmp_path / "home")
+    rule = tmp_path / "paused.yaml"
+    rule.write_text(
+        "- {alert_id: PAUSED-1, alert_name: Paused, agent_domain: COST, severity: INFO, owner: a@example.com,\n"
+        "   schedule_cron: '0 0 8 * * ?', alert_query_template: SELECT 7 AS v, threshold_column: v,\n"
+        "   threshold_operator: '>', threshold_value_type: DOUBLE, threshold_value_double: 5, pause_status: PAUSED}\n"
+    )
+    assert cli("init").code == 0 and cli("rules", "import", str(rule)).code == 0
+    result = cli("backtest", "PAUSED-1", *SHORT, "--json")
+    assert result.code == 0, result.stderr
+    (entry,) = result.json()["rules"]
+    assert entry["summary"]["fires"] == 1  # what it would do on its schedule
+    assert "the rule is paused: these are what it would do if it ran on its schedule" in entry["findings"]

@@ -10,6 +10,7 @@ with a bad rule yields exactly one error diagnostic, naming the file, rule, fiel
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from typing import Any
 
 import pytest
 import yaml
-from databricks.bundles.core import Bundle, Resources, Severity
+from databricks.bundles.core import Bundle, Location, Resources, Severity
 
 from lakealerts.bundle.export import export_bundle
 from lakealerts.bundle.resources import load_resources
@@ -178,6 +179,7 @@ def test_every_rule_of_the_example_is_valid_and_enabled() -> None:
     documents = [d for path in sorted((EXAMPLE / "rules").glob("*.yaml")) for d in yaml.safe_load(path.read_text())]
     parsed = parse_rules(documents)
     assert parsed.problems == [] and sorted(rule.alert_id for rule in parsed.valid) == sorted(EXAMPLE_RULES)
+    assert all(rule.is_enabled for rule in parsed.valid)  # a disabled rule would be left out silently
 
 
 def test_a_file_with_a_bad_rule_gives_one_error_and_the_other_alerts(tmp_path: Path) -> None:
@@ -188,10 +190,11 @@ def test_a_file_with_a_bad_rule_gives_one_error_and_the_other_alerts(tmp_path: P
     assert run.code == 1  # an error: the CLI stops before it deploys anything
     (error,) = run.errors
     assert sorted(run.alerts) == sorted([*EXAMPLE_RULES, "TEAM-QUAL-001"])
-    assert error["summary"].startswith("lakealerts: rule TEAM-QUAL-002 (rules/quality.yaml:12) is not deployed: ")
+    # Located at the field's line (threshold_column, line 17), not the rule's first line (12).
+    assert error["summary"].startswith("lakealerts: rule TEAM-QUAL-002 (rules/quality.yaml:17) is not deployed: ")
     assert "threshold_column: " in error["summary"] and "'rejected_row'" in error["summary"]
     assert "(fix: " in error["summary"] and "rejected_rows" in error["summary"]  # the column the query has
-    assert error["location"] == {"file": "rules/quality.yaml", "line": 12, "column": 1}
+    assert error["location"] == {"file": "rules/quality.yaml", "line": 17, "column": 1}
     assert error["detail"].startswith("THRESHOLD_COLUMN_NOT_IN_OUTPUT threshold_column: ")
 
 
@@ -263,7 +266,8 @@ def test_an_alert_id_repeated_in_another_file_is_one_error_for_the_later(
     resources = load_in(bundle, monkeypatch)
     assert sorted(resources.alerts) == sorted(EXAMPLE_RULES)
     (problem,) = summaries(resources)
-    assert problem.startswith("lakealerts: rule TEAM-COST-001 (rules/zz-copy.yaml:1) is not deployed: alert_id: ")
+    line = (bundle / "rules" / "zz-copy.yaml").read_text().splitlines().index("  alert_id: TEAM-COST-001") + 1
+    assert problem.startswith(f"lakealerts: rule TEAM-COST-001 (rules/zz-copy.yaml:{line}) is not deployed: alert_id: ")
     assert "already defined in rules/cost.yaml:2" in problem
 
 
@@ -274,8 +278,8 @@ def test_an_unreadable_file_is_one_error_and_the_other_files_load(
     resources = load_in(bundle, monkeypatch)
     assert sorted(resources.alerts) == sorted(EXAMPLE_RULES)
     (problem,) = resources.diagnostics.items
-    assert problem.summary.startswith("lakealerts: rules/broken.yml: nothing in it is deployed: rules/broken.yml is")
-    assert problem.location is not None and problem.location.file == "rules/broken.yml"
+    assert problem.summary.startswith("lakealerts: rules/broken.yml:2: nothing in it is deployed: rules/broken.yml is")
+    assert problem.location == Location(file="rules/broken.yml", line=2, column=1)
 
 
 def test_a_disabled_rule_is_left_out_silently(bundle: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -351,3 +355,216 @@ def test_an_unreadable_file_stays_an_error_when_invalid_rules_are_warnings(
     (problem,) = resources.diagnostics.items
     assert problem.severity is Severity.ERROR and "rules/cost.yaml" in problem.summary
     assert sorted(resources.alerts) == ["TEAM-REL-001"]
+
+
+# --- review findings: text the CLI would interpolate, paths outside the bundle, files that hold nothing ---------
+
+RELIABILITY = yaml.safe_load((EXAMPLE / "rules" / "reliability.yaml").read_text())[0]
+STRING_RULE = {
+    "alert_id": "TEAM-STR-001", "alert_name": "Last run state", "agent_domain": "RELIABILITY", "severity": "INFO",
+    "alert_query_template": "SELECT 'FAILED' AS state", "threshold_column": "state", "threshold_operator": "=",
+    "threshold_value_type": "STRING", "threshold_value_string": "FAILED", "schedule_cron": "0 0 * * * ?",
+    "notification_channels": ["sre@example.com"], "owner": "sre@example.com",
+}  # fmt: skip
+
+
+def export_of(documents: list[dict[str, Any]]) -> Any:
+    """``rules export --format bundle`` of rule documents (with the example's destination), from a store."""
+    destinations = parse_destinations(yaml.safe_load((EXAMPLE / "destinations" / "slack.yaml").read_text())).valid
+    parsed = parse_rules(documents)
+    assert parsed.problems == []
+    with DuckDBEngine.memory("monitoring") as engine:
+        store = Store(engine, Namespace("monitoring", "gold"), "tester")
+        store.init()
+        store.upsert_destinations(destinations, datetime(2026, 11, 27, tzinfo=UTC))
+        store.upsert_rules(parsed.valid, datetime(2026, 11, 27, tzinfo=UTC))
+        return export_bundle(store.load_rules(), store.load_destinations(), Namespace("monitoring", "gold"))
+
+
+@pytest.mark.parametrize(
+    ("rule", "field"),
+    [
+        ({**RELIABILITY, "alert_name": "Failed runs in ${bundle.target}"}, "alert_name"),
+        ({**RELIABILITY, "alert_description": "See ${var.warehouse_id}"}, "alert_description"),
+        ({**RELIABILITY, "custom_subject_template": "{{SEVERITY}} ${currency}"}, "custom_subject_template"),
+        ({**RELIABILITY, "custom_body_template": "Rule {{ALERT_ID}} in ${workspace.host}"}, "custom_body_template"),
+        ({**STRING_RULE, "threshold_value_string": "${var.warehouse_id}"}, "threshold_value_string"),
+        ({**RELIABILITY, "owner": "sre-${bundle.target}@example.com"}, "owner"),
+        ({**STRING_RULE, "alert_query_template": "SELECT '${' AS state"}, "alert_query_template"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_text_the_cli_would_interpolate_is_one_error_and_not_deployed_nor_exported(
+    bundle: Path, monkeypatch: pytest.MonkeyPatch, rule: dict[str, Any], field: str
+) -> None:
+    (bundle / "rules" / "reliability.yaml").write_text(yaml.safe_dump([rule], sort_keys=False))
+    resources = load_in(bundle, monkeypatch)
+    assert rule["alert_id"] not in resources.alerts and sorted(resources.alerts) == ["TEAM-COST-001", "TEAM-COST-002"]
+    (problem,) = resources.diagnostics.items
+    line = [n for n, text in enumerate(yaml.safe_dump([rule], sort_keys=False).splitlines(), 1) if f" {field}:" in text]
+    assert problem.severity is Severity.ERROR and problem.location == Location(
+        file="rules/reliability.yaml", line=line[0], column=1
+    )
+    assert problem.summary.startswith(f"lakealerts: rule {rule['alert_id']} (rules/reliability.yaml:{line[0]}) is ")
+    fix = f"(fix: remove `${{…}}` from {field}: `databricks bundle deploy` would replace it; Databricks' own"
+    assert f"is not deployed: {field}: " in problem.summary and fix in problem.summary
+    assert "template variables are {{…}})" in problem.summary
+    export = export_of([rule])
+    assert export.alerts == {}
+    ((alert_id, reason),) = export.skipped
+    assert alert_id == rule["alert_id"] and reason.startswith(f"{field}: remove `${{…}}` from {field}: ")
+
+
+def test_the_rendered_sql_is_checked_for_what_the_cli_would_interpolate(
+    bundle: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rule = {**STRING_RULE, "alert_query_template": "SELECT ${label} AS state"}
+    (bundle / "rules" / "reliability.yaml").write_text(yaml.safe_dump([rule]))
+    resources = load_in(bundle, monkeypatch, lakealerts_var_label="'${bundle.target}'")
+    (problem,) = summaries(resources)
+    assert "alert_query_template: the rendered SQL holds `${bundle.target}`" in problem
+    assert "TEAM-STR-001" not in resources.alerts
+
+
+def test_a_bundle_variable_renders_a_template_variable(bundle: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = bundle / "rules" / "cost.yaml"
+    path.write_text(path.read_text().replace("${gold_schema}.billing_usage", "${finops_schema}.billing_usage", 1))
+    undeclared = load_in(bundle, monkeypatch)
+    (problem,) = summaries(undeclared)
+    assert "alert_query_template: unknown template variable ${finops_schema}" in problem
+    assert "declare the bundle variable lakealerts_var_finops_schema in databricks.yml" in problem
+    assert "--var" not in problem and "TEAM-COST-001" not in undeclared.alerts
+    declared = load_in(bundle, monkeypatch, lakealerts_var_finops_schema="finops")
+    assert not declared.diagnostics.items
+    assert "`monitoring`.`finops`.billing_usage" in str(declared.alerts["TEAM-COST-001"].query_text)
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"lakealerts_var_finops_schema": "fin; DROP TABLE x"}, "variable lakealerts_var_finops_schema: invalid value"),
+        ({"lakealerts_var_catalog": "other"}, "variable 'lakealerts_var_catalog' would set ${catalog}"),
+        ({"lakealerts_var_x": "${var.y}"}, "variable 'lakealerts_var_x' is '${var.y}'"),
+    ],
+)
+def test_a_bad_template_variable_of_the_bundle_is_one_error_and_no_alert(
+    bundle: Path, monkeypatch: pytest.MonkeyPatch, variables: dict[str, str], message: str
+) -> None:
+    resources = load_in(bundle, monkeypatch, **variables)
+    (problem,) = resources.diagnostics.items
+    assert problem.severity is Severity.ERROR and message in problem.summary and not resources.alerts
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A folder next to the bundle, outside its root, holding a valid rule file."""
+    folder = tmp_path / "outside"
+    folder.mkdir()
+    shutil.copy(EXAMPLE / "rules" / "reliability.yaml", folder / "outside.yaml")
+    return folder
+
+
+@pytest.mark.parametrize("value", ["../outside", "ABSOLUTE", ".", "rules/../.."])
+def test_a_rules_folder_outside_the_bundle_root_is_one_error_naming_the_variable(
+    bundle: Path, monkeypatch: pytest.MonkeyPatch, outside: Path, value: str
+) -> None:
+    resources = load_in(bundle, monkeypatch, lakealerts_rules_dir=str(outside) if value == "ABSOLUTE" else value)
+    (problem,) = resources.diagnostics.items
+    assert problem.severity is Severity.ERROR and "variable lakealerts_rules_dir is " in problem.summary
+    assert not resources.alerts
+
+
+def test_a_destinations_folder_outside_the_bundle_root_is_one_error(
+    bundle: Path, monkeypatch: pytest.MonkeyPatch, outside: Path
+) -> None:
+    resources = load_in(bundle, monkeypatch, lakealerts_destinations_dir="../outside")
+    problems = [p for p in summaries(resources) if "variable lakealerts_destinations_dir is '../outside'" in p]
+    assert len(problems) == 1
+
+
+def test_links_leading_out_of_the_bundle_are_refused(
+    bundle: Path, monkeypatch: pytest.MonkeyPatch, outside: Path
+) -> None:
+    (bundle / "rules" / "reliability.yaml").unlink()
+    (bundle / "rules" / "linked.yaml").symlink_to(outside / "outside.yaml")
+    resources = load_in(bundle, monkeypatch)
+    (problem,) = summaries(resources)
+    assert "cannot read rules/linked.yaml: it links to " in problem and "outside the bundle root" in problem
+    assert "TEAM-REL-001" not in resources.alerts
+    shutil.rmtree(bundle / "rules")
+    (bundle / "rules").symlink_to(outside)
+    resources = load_in(bundle, monkeypatch)
+    (problem,) = summaries(resources)
+    assert "variable lakealerts_rules_dir is 'rules', outside the bundle root" in problem and not resources.alerts
+
+
+def test_a_link_to_a_folder_inside_the_bundle_is_read(bundle: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (bundle / "rules").rename(bundle / "shared-rules")
+    (bundle / "rules").symlink_to(bundle / "shared-rules")
+    resources = load_in(bundle, monkeypatch)
+    assert not resources.diagnostics.items and sorted(resources.alerts) == sorted(EXAMPLE_RULES)
+
+
+@pytest.mark.parametrize("kind", ["dangling link", "fifo", "device", "folder"])
+def test_a_rule_file_that_is_not_a_file_is_one_error(bundle: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    path = bundle / "rules" / "odd.yaml"
+    if kind == "dangling link":
+        path.symlink_to(bundle / "missing.yaml")
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "device":
+        path.symlink_to("/dev/null")
+    else:
+        path.mkdir()
+        shutil.copy(EXAMPLE / "rules" / "cost.yaml", path / "nested.yaml")
+    resources = load_in(bundle, monkeypatch)
+    (problem,) = resources.diagnostics.items
+    assert problem.severity is Severity.ERROR
+    assert problem.summary.startswith("lakealerts: rules/odd.yaml: nothing in it is deployed: cannot read rules/odd")
+    assert sorted(resources.alerts) == sorted(EXAMPLE_RULES)
+
+
+def test_sub_folders_are_not_read(bundle: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (bundle / "rules" / "more").mkdir()
+    shutil.copy(EXAMPLE / "rules" / "cost.yaml", bundle / "rules" / "more" / "cost.yaml")
+    resources = load_in(bundle, monkeypatch)
+    assert not resources.diagnostics.items and sorted(resources.alerts) == sorted(EXAMPLE_RULES)
+
+
+@pytest.mark.parametrize("text", ["", "# all rules moved elsewhere\n", "[]\n"])
+def test_a_rule_file_that_holds_no_rules_is_one_error(bundle: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    (bundle / "rules" / "cost.yaml").write_text(text)
+    resources = load_in(bundle, monkeypatch, lakealerts_invalid_rules="warning")
+    (problem,) = resources.diagnostics.items
+    assert problem.severity is Severity.ERROR
+    assert problem.summary == (
+        "lakealerts: rules/cost.yaml: nothing in it is deployed: rules/cost.yaml holds no rules (fix: remove the "
+        "file, or add rules — its alerts would be deleted by this deploy)"
+    )
+
+
+def test_a_duplicate_key_is_located_at_its_line_and_column(bundle: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = bundle / "rules" / "reliability.yaml"
+    path.write_text(path.read_text() + "  owner: other@example.com\n")
+    (problem,) = load_in(bundle, monkeypatch).diagnostics.items
+    assert problem.location == Location(file="rules/reliability.yaml", line=24, column=3)
+    assert problem.summary.startswith("lakealerts: rules/reliability.yaml:24: nothing in it is deployed: ")
+
+
+def test_an_alert_id_read_as_a_date_is_shown_as_written(bundle: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = bundle / "rules" / "reliability.yaml"
+    path.write_text(path.read_text().replace("alert_id: TEAM-REL-001", "alert_id: 2026-01-01"))
+    (problem,) = summaries(load_in(bundle, monkeypatch))
+    assert problem.startswith("lakealerts: rule 2026-01-01 (rules/reliability.yaml:1) is not deployed: alert_id: ")
+
+
+def test_the_export_quotes_strings_yaml_1_2_would_read_as_another_type() -> None:
+    documents = [
+        {**STRING_RULE, "alert_id": alert_id, "alert_name": f"Rule {alert_id}", "threshold_value_string": value}
+        for alert_id, value in [("1e3", "0o17"), ("0x1F", ".inf"), ("12", "on"), ("1_000", "True"), ("x", "1e-3")]
+    ]
+    export = export_of(documents)
+    text = export.to_yaml()
+    for quoted in ["'1e3':", "'0o17'", "'0x1F':", "'.inf'", "'12':", "'on'", "'1_000':", "'True'", "'1e-3'"]:
+        assert quoted in text, quoted
+    assert yaml.safe_load(text) == export.document

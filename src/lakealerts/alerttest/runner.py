@@ -1,6 +1,6 @@
 """Running one alert test through the runtime's own path (DESIGN §11).
 
-render → read-only check → clock pinned (session zone) → fixtures injected → a fresh in-memory DuckDB →
+render → read-only check → clock pinned (session zone) → fixtures injected → a connection to a sealed in-memory DuckDB →
 evaluator → state machine → notification policy → Mustache rendering → a capturing transport. The runtime is
 :class:`lakealerts.runtime.round.Runtime` over :class:`MemoryRuntimeStore` and ``Outbox(directory=None)``, driven
 by :func:`lakealerts.runtime.replay.replay`: what a test checks is what ``eval --notify`` and ``serve`` run.
@@ -105,8 +105,8 @@ class FixtureEngine(ClosingEngine):
         zone: str,
         rule_query: tuple[str, Callable[[], datetime]] | None = None,
     ) -> None:
-        """Wrap a fresh in-memory ``engine``; it is closed with this one. ``rule_query``: the rule's rendered
-        SQL and the instant its clock is pinned to now."""
+        """Wrap a test's ``engine`` (its own connection); it is closed with this one. ``rule_query``: the rule's
+        rendered SQL and the instant its clock is pinned to now."""
         self._engine, self._fixtures, self._namespace, self._zone = engine, tuple(fixtures), namespace, zone
         self._rule_query = rule_query
         self._injected: dict[str, str] = {}
@@ -166,7 +166,7 @@ class FixtureEngine(ClosingEngine):
         return None
 
     def close(self) -> None:
-        """Close the in-memory engine."""
+        """Close the test's connection (the database stays for the next test)."""
         self._engine.close()
 
 

@@ -79,6 +79,9 @@ def _one(
 ) -> RuleBacktest:
     """One rule's queries, replay and sweep; with --all a rule without a DOUBLE threshold is not swept (a finding)."""
     queries = run_queries(query, rule, times, request.mode)
+    if rule.pause_status == "PAUSED" or not rule.is_enabled:
+        why = "paused" if rule.pause_status == "PAUSED" else "disabled"
+        queries.findings.append(f"the rule is {why}: these are what it would do if it ran on its schedule")
     if thresholds:
         try:
             check_sweepable(rule)

@@ -34,8 +34,10 @@ from databricks.bundles.alerts import (
     SchedulePauseStatus,
 )
 
-from lakealerts.model import NotificationDestination, PauseStatus
+from lakealerts.findings import Finding
+from lakealerts.model import AlertRule, NotificationDestination, PauseStatus
 from lakealerts.sync.alert_fields import AlertFields
+from lakealerts.values import printable
 
 #: Fields of the SDK's ``AlertV2`` that a bundle's alert leaves out on purpose (see the module's docstring).
 LEFT_OUT = ("parent_path",)
@@ -127,3 +129,48 @@ def lookup_declaration(destination: NotificationDestination) -> dict[str, Any]:
         "its display name when the bundle deploys (`lakealerts destinations sync` creates it)",
         "lookup": {"notification_destination": destination.destination_name},
     }
+
+
+# --- text the Databricks CLI would interpolate ------------------------------------------------------------------
+
+#: The code of a rule whose text holds ``${`` (see :func:`interpolation_findings`).
+BUNDLE_INTERPOLATION = "BUNDLE_INTERPOLATION"
+_INTERPOLATED = "${"
+_QUERY_FIELD = "alert_query_template"
+
+
+def interpolation_findings(rule: AlertRule, rendered_sql: str | None) -> list[Finding]:
+    """One finding per field of ``rule`` whose text holds ``${`` — and for ``rendered_sql`` (the query after
+    lakealerts rendered its own ``${catalog}``/``${gold_schema}``/template variables; None: not checked).
+
+    ``databricks bundle deploy`` interpolates every ``${…}`` in a bundle's resources after the loader (or an
+    exported file) hands them over — it would put in the target's name or a variable's value, or stop the whole
+    deploy on an unknown one without naming the rule — while ``lakealerts sync`` sends the text as written. Such
+    a rule is therefore never put into a bundle."""
+    findings = []
+    for name in type(rule).model_fields:
+        if name == _QUERY_FIELD:
+            continue
+        value = getattr(rule, name)
+        texts = [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)] if isinstance(
+            value, list | tuple) else []  # fmt: skip
+        found = next((text for text in texts if _INTERPOLATED in text), None)
+        if found is not None:
+            findings.append(_interpolation(name, found))
+    if rendered_sql is not None and _INTERPOLATED in rendered_sql:
+        findings.append(_interpolation(_QUERY_FIELD, rendered_sql, rendered=True))
+    return findings
+
+
+def _interpolation(field: str, text: str, *, rendered: bool = False) -> Finding:
+    start = text.index(_INTERPOLATED)
+    end = text.find("}", start)
+    excerpt = printable(text[start : end + 1] if 0 <= end - start < 60 else text[start : start + 40] + "…", 80)
+    where = "the rendered SQL holds " if rendered else "holds "
+    return Finding(
+        BUNDLE_INTERPOLATION,
+        field,
+        f"{where}`{excerpt}`, which the Databricks CLI would interpolate when the bundle deploys",
+        f"remove `${{…}}` from {field}: `databricks bundle deploy` would replace it; Databricks' own template "
+        "variables are {{…}}",
+    )

@@ -21,21 +21,28 @@ What is left out, and why:
 
 * ``parent_path``: the bundle puts its alerts under ``${workspace.resource_path}``, away from the folder that
   ``lakealerts sync`` manages, so the two never claim the same alert;
-* disabled and invalid rules: they are listed as skipped, never deployed (as in sync).
+* disabled and invalid rules: they are listed as skipped, never deployed (as in sync);
+* rules whose text holds ``${`` (name, description, templates, a threshold string, the rendered SQL…): the
+  Databricks CLI would interpolate it at deploy, while sync sends it as written — skipped, naming the field.
+
+Strings that YAML 1.2 (which the CLI reads) would take for another type — ``1e3``, ``0o17``, ``.inf``,
+``True`` — are written quoted, so every value reads back as the text it is.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
 from databricks.bundles.alerts import Alert
 
-from lakealerts.app.files import dump_yaml_document
 from lakealerts.bundle.alert_model import (
     bundle_alert,
     destination_variable,
+    interpolation_findings,
     lookup_declaration,
     reference,
     resource_key,
@@ -43,6 +50,7 @@ from lakealerts.bundle.alert_model import (
 from lakealerts.errors import UsageError
 from lakealerts.model import AlertRule, NotificationDestination, StoredDestination, StoredRule, run_as_identity
 from lakealerts.sql.identifiers import Namespace
+from lakealerts.sql.render import render
 from lakealerts.sync.alert_fields import MappingContext, alert_fields
 from lakealerts.validate import validate_rules
 from lakealerts.values import FieldError
@@ -74,7 +82,7 @@ class BundleExport:
 
     def to_yaml(self) -> str:
         """The document as bundle YAML, with a header and multi-line SQL as readable block scalars."""
-        return _HEADER + dump_yaml_document(self.document)
+        return _HEADER + _dump(self.document)
 
 
 def export_bundle(
@@ -104,6 +112,8 @@ def export_bundle(
             export.skipped.append((rule.alert_id, "disabled"))
         elif rule.alert_id in invalid:
             export.skipped.append((rule.alert_id, "invalid: " + ", ".join(f.code for f in invalid[rule.alert_id])))
+        elif interpolated := interpolation_findings(rule, render(rule.alert_query_template, namespace)):
+            export.skipped.append((rule.alert_id, "; ".join(f"{f.field}: {f.hint}" for f in interpolated)))
         else:
             export.alerts[_resource_key(rule.alert_id, export.alerts)] = bundle_alert(alert_fields(rule, context))
             used.update(_channels_in(rule, stored))
@@ -168,3 +178,36 @@ _HEADER = (
     "# Destinations are looked up by display name at deploy: they must exist in the target workspace.\n"
     "# Alerts without pause_status are paused by development mode (`-t dev`, CLI 0.286.0+) and run in production.\n"
 )
+
+
+# --- YAML the Databricks CLI (YAML 1.2) reads back as the same strings ------------------------------------------
+
+#: Plain scalars YAML 1.2 (core schema, and the Go reader's extras: ``0b``, ``_`` in numbers) reads as a number,
+#: a boolean or null; PyYAML's own YAML 1.1 check quotes only some of them (not ``1e3``, ``0o17``).
+_NOT_A_STRING_IN_YAML_12 = re.compile(
+    r"""[-+]?(?:[0-9][0-9_]*|0o[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+)"""
+    r"""|[-+]?(?:\.[0-9_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"""
+    r"""|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"""
+    r"""|true|True|TRUE|false|False|FALSE|null|Null|NULL|~"""
+    r"""|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF"""
+)
+
+
+class _BundleDumper(yaml.SafeDumper):
+    """Multi-line strings (SQL, templates) as ``|`` blocks; strings another YAML would read as another type
+    quoted."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    style = "'" if _NOT_A_STRING_IN_YAML_12.fullmatch(value) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_BundleDumper.add_representer(str, _represent_str)
+
+
+def _dump(document: Any) -> str:
+    """The bundle document as YAML, keys in their order (the models' own), 120 columns wide."""
+    return yaml.dump(document, Dumper=_BundleDumper, sort_keys=False, allow_unicode=True, width=120)

@@ -15,13 +15,18 @@ The CLI runs ``python -m databricks.bundles.build --phase load_resources`` in th
 * ``destinations/`` — destination files, the format of ``lakealerts destinations import`` (variable
   ``lakealerts_destinations_dir``; optional when rules notify e-mail addresses only).
 
+Only files directly in those folders, inside the bundle root, are read (:mod:`lakealerts.bundle.rule_files`).
+
 Every rule passes the same static checks as ``lakealerts validate`` (SQL, threshold column, operators, schedule,
 templates, channels), rendered for the variables ``catalog`` / ``gold_schema`` (defaults ``monitoring`` /
-``gold``). Each enabled, valid rule becomes one alert, ``resources.alerts.<alert_id>``, with the very fields
-``lakealerts sync`` would deploy (:mod:`lakealerts.bundle.alert_model`): ``warehouse_id: ${var.warehouse_id}``
-(the bundle must declare ``warehouse_id``), destinations as ``${var.destination_<id>}`` (the bundle declares each
-as a lookup of the destination's display name: a loader cannot add variables), no ``pause_status`` unless
-PAUSED (so ``mode: development`` pauses the alerts), no ``parent_path``.
+``gold``) and, for any other template variable ``${NAME}``, the bundle variable ``lakealerts_var_NAME`` (an
+identifier or a literal, checked like ``--var``). A rule whose text would still hold ``${`` is not deployed: the
+CLI would interpolate it. Each enabled, valid rule becomes one alert, ``resources.alerts.<alert_id>``, with the
+very fields ``lakealerts sync`` would deploy (:mod:`lakealerts.bundle.alert_model`):
+``warehouse_id: ${var.warehouse_id}`` (the bundle must declare ``warehouse_id``), destinations as
+``${var.destination_<id>}`` (the bundle declares each as a lookup of the destination's display name: a loader
+cannot add variables), no ``pause_status`` unless PAUSED (so ``mode: development`` pauses the alerts), no
+``parent_path``.
 
 Every rule, destination or file that cannot be deployed becomes **one** diagnostic naming the file and line,
 the rule, the field and the fix, and is left out; disabled rules are left out silently. The diagnostics are
@@ -32,6 +37,7 @@ that cannot be read is always an error: leaving it out would delete every alert 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -40,15 +46,23 @@ from typing import Any
 from databricks.bundles.alerts import Alert
 from databricks.bundles.core import Bundle, Diagnostic, Diagnostics, Location, Resources, Severity
 
-from lakealerts.bundle.alert_model import bundle_alert, destination_variable, reference, resource_key
+from lakealerts.bundle.alert_model import (
+    bundle_alert,
+    destination_variable,
+    interpolation_findings,
+    reference,
+    resource_key,
+)
 from lakealerts.bundle.rule_files import ShippedDocument, ShippedFolder, read_folder
 from lakealerts.documents import parse_destinations, parse_rules
 from lakealerts.errors import LakeAlertsError, UsageError
 from lakealerts.findings import DESTINATION, Finding
 from lakealerts.model import EMAIL, AlertRule, NotificationDestination
-from lakealerts.sql.identifiers import Namespace
+from lakealerts.sql.identifiers import BUILT_IN_VARIABLES, Namespace, validate_variable
+from lakealerts.sql.render import render
 from lakealerts.sync.alert_fields import MappingContext, MappingError, alert_fields
 from lakealerts.validate import validate_rules
+from lakealerts.values import printable
 
 #: Bundle variables the loader reads (name -> default); ``warehouse_id`` has no default and must be declared.
 RULES_DIR, DESTINATIONS_DIR = "lakealerts_rules_dir", "lakealerts_destinations_dir"
@@ -56,6 +70,8 @@ INVALID_RULES, WAREHOUSE, CATALOG, SCHEMA = "lakealerts_invalid_rules", "warehou
 DEFAULTS = {RULES_DIR: "rules", DESTINATIONS_DIR: "destinations", INVALID_RULES: "error", CATALOG: "monitoring",
             SCHEMA: "gold"}  # fmt: skip
 _SEVERITIES = {"error": Severity.ERROR, "warning": Severity.WARNING}
+#: A bundle variable ``lakealerts_var_<NAME>`` renders ``${NAME}`` in rule SQL (as ``--var NAME=…`` does).
+VARIABLE_PREFIX = "lakealerts_var_"
 
 
 @dataclass(frozen=True)
@@ -83,8 +99,30 @@ class LoaderSettings:
                 f"variable {INVALID_RULES!r} is {text[INVALID_RULES]!r}",
                 hint="use 'error' (an invalid rule stops the deploy) or 'warning' (it is left out)",
             )
-        namespace = Namespace(text[CATALOG], text[SCHEMA])
+        namespace = Namespace.of(text[CATALOG], text[SCHEMA], _template_variables(variables))
         return cls(text[RULES_DIR], text[DESTINATIONS_DIR], namespace, frozenset(variables), severity)
+
+
+def _template_variables(variables: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(NAME, value)`` of each bundle variable ``lakealerts_var_NAME``, checked like ``--var NAME=value``."""
+    found = []
+    for variable, value in sorted(variables.items()):
+        if not variable.startswith(VARIABLE_PREFIX):
+            continue
+        name = variable[len(VARIABLE_PREFIX) :]
+        if name in BUILT_IN_VARIABLES:
+            raise UsageError(
+                f"variable {variable!r} would set ${{{name}}}, which the bundle variable {name!r} sets",
+                hint=f"remove {variable} and declare the variable {name} in databricks.yml",
+            )
+        if not isinstance(value, str) or value.startswith("${"):
+            raise UsageError(
+                f"variable {variable!r} is {value!r}; the loader needs a plain text value",
+                hint=f"give {variable} a literal value (a default, --var {variable}=… or BUNDLE_VAR_{variable}): "
+                "an identifier, a number or a quoted string",
+            )
+        found.append(validate_variable(name, value, f"variable {variable}"))
+    return found
 
 
 def _text(variables: Mapping[str, Any], name: str) -> str:
@@ -107,6 +145,7 @@ class NotDeployed:
     line: int | None
     what: str  # "rule COST-001", "destination team_slack" or "file"
     findings: tuple[Finding, ...]
+    column: int | None = None
 
     @property
     def summary(self) -> str:
@@ -163,21 +202,24 @@ def load_resources(bundle: Bundle) -> Resources:
             severity=severity,
             summary=item.summary,
             detail=item.detail,
-            location=_location(item.file, item.line),
+            location=_location(item.file, item.line, item.column),
         )
         resources.add_diagnostics(Diagnostics(items=(diagnostic,)))
     return resources
 
 
-def _location(file: str, line: int | None) -> Location:
-    return Location(file=file, line=line, column=1 if line else None)
+def _location(file: str, line: int | None, column: int | None = None) -> Location:
+    return Location(file=file, line=line, column=(column or 1) if line else None)
 
 
 def load_alerts(root: Path, settings: LoaderSettings) -> LoadedRules:
     """Read, check and map the rule and destination files under ``root`` (never raises for a bad document)."""
     loaded = LoadedRules()
-    destinations = _destinations(read_folder(root, settings.destinations_dir, required=False), loaded)
-    rules = _rules(read_folder(root, settings.rules_dir, required=True), loaded)
+    destinations_folder = read_folder(
+        root, settings.destinations_dir, required=False, variable=DESTINATIONS_DIR, kind="destinations"
+    )
+    destinations = _destinations(destinations_folder, loaded)
+    rules = _rules(read_folder(root, settings.rules_dir, required=True, variable=RULES_DIR), loaded)
     report = validate_rules([rule for _, rule in rules], destinations, settings.namespace)
     ids = {d.destination_id: reference(destination_variable(d.destination_id)) for d in destinations}
     context = MappingContext(settings.namespace, reference(WAREHOUSE), parent_path=None, destination_ids=ids)
@@ -190,6 +232,10 @@ def load_alerts(root: Path, settings: LoaderSettings) -> LoadedRules:
         findings = [_in_bundle_terms(f, settings) for f in result.findings] + _variable_findings(
             rule, names, settings.declared
         )
+        # Text the CLI would interpolate at deploy; the SQL once rendered, unless it has problems already.
+        sql_checked = not any(f.field == "alert_query_template" for f in findings)
+        rendered = render(rule.alert_query_template, settings.namespace) if sql_checked else None
+        findings += interpolation_findings(rule, rendered)
         key = resource_key(rule.alert_id)
         if key in keys:
             findings.append(_key_clash(rule.alert_id, key, keys[key]))
@@ -215,7 +261,14 @@ def _add(
         else:
             loaded.alerts.append(LoadedAlert(key, alert, document.file, document.line))
             return
-    loaded.not_deployed.append(NotDeployed(document.file, document.line, f"rule {rule.alert_id}", tuple(findings)))
+    what = f"rule {rule.alert_id}"
+    loaded.not_deployed.append(NotDeployed(document.file, _line_of(document, findings), what, tuple(findings)))
+
+
+def _line_of(document: ShippedDocument, findings: list[Finding]) -> int | None:
+    """The line of the first finding's field in the file when the file has it, else the document's."""
+    key = findings[0].field.split(".")[0] if findings else ""
+    return document.field_lines.get(key, document.line)
 
 
 def _destinations(folder: ShippedFolder, loaded: LoadedRules) -> list[NotificationDestination]:
@@ -234,9 +287,10 @@ def _destinations(folder: ShippedFolder, loaded: LoadedRules) -> list[Notificati
                 owners[name] = destination.destination_id
                 valid.append(destination)
         if findings:
-            label = findings[0].rule_id or _label(document.content, "destination_id")
+            label = _label(document.content, "destination_id", findings[0].rule_id)
             what = f"destination {label}"
-            loaded.not_deployed.append(NotDeployed(document.file, document.line, what, tuple(findings)))
+            line = _line_of(document, findings)
+            loaded.not_deployed.append(NotDeployed(document.file, line, what, tuple(findings)))
     return valid
 
 
@@ -255,20 +309,24 @@ def _rules(folder: ShippedFolder, loaded: LoadedRules) -> list[tuple[ShippedDocu
             else:
                 findings.append(_repeated_id(rule.alert_id, earlier))
         if findings:
-            what = f"rule {findings[0].rule_id or _label(document.content, 'alert_id')}"
-            loaded.not_deployed.append(NotDeployed(document.file, document.line, what, tuple(findings)))
+            what = f"rule {_label(document.content, 'alert_id', findings[0].rule_id)}"
+            line = _line_of(document, findings)
+            loaded.not_deployed.append(NotDeployed(document.file, line, what, tuple(findings)))
     return accepted
 
 
 def _unreadable(folder: ShippedFolder, loaded: LoadedRules) -> None:
     for problem in folder.unreadable:
         finding = Finding("FILE_UNREADABLE", "<file>", problem.message, problem.hint)
-        loaded.not_deployed.append(NotDeployed(problem.file, None, "file", (finding,)))
+        loaded.not_deployed.append(NotDeployed(problem.file, problem.line, "file", (finding,), problem.column))
 
 
-def _label(content: Any, key: str) -> str:
+def _label(content: Any, key: str, rule_id: str | None = None) -> str:
+    """The document's id as its file shows it (a date or a number as written, not its Python repr)."""
     value = content.get(key) if isinstance(content, dict) else None
-    return str(value) if isinstance(value, str) and value else f"<no {key}>"
+    if value is None or isinstance(value, dict | list) or value == "":
+        return rule_id or f"<no {key}>"
+    return printable(str(value).lower() if isinstance(value, bool) else str(value), 200)
 
 
 def _in_bundle_terms(finding: Finding, settings: LoaderSettings) -> Finding:
@@ -279,7 +337,19 @@ def _in_bundle_terms(finding: Finding, settings: LoaderSettings) -> Finding:
             "destinations import`), or use an e-mail address or a destination_id defined there"
         )
         return replace(finding, hint=hint)
+    unknown = _UNKNOWN_VARIABLE.fullmatch(finding.message)
+    if finding.code == "TEMPLATE_UNKNOWN_VARIABLE" and unknown and finding.hint.startswith("give it a value"):
+        name = unknown.group(1)
+        hint = (
+            f"declare the bundle variable {VARIABLE_PREFIX}{name} in databricks.yml (variables: "
+            f"{{{VARIABLE_PREFIX}{name}: {{default: VALUE}}}}; an identifier, a number or a quoted string), "
+            "or write the name literally"
+        )
+        return replace(finding, hint=hint)
     return finding
+
+
+_UNKNOWN_VARIABLE = re.compile(r"unknown template variable \$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def _variable_findings(rule: AlertRule, names: Mapping[str, str], declared: frozenset[str]) -> list[Finding]:

@@ -8,6 +8,9 @@ an empty fixture is a typed empty relation (``SELECT CAST(NULL AS T) AS c WHERE 
 the rewritten SQL is one read-only query that runs on a fresh in-memory DuckDB (or could run on a warehouse).
 
 The clock is pinned per step in the session time zone (:func:`wall_clock`, then :mod:`sql.clock`).
+:func:`inject_with_parameters` is the same rewrite with the rows of each fixture of scalar columns bound as one
+parameter instead of inline VALUES (DuckDB only): what ``lakealerts test`` runs, so a rule's text is translated
+once however many tests and ticks it has.
 A rule whose result a fixture cannot decide — one reading a table no fixture defines (a view, say), a
 nondeterministic function or time travel — gets a finding (:func:`injection_findings`) instead of a guess.
 """
@@ -40,7 +43,7 @@ _TIME_TRAVEL_HINT = "a fixture is one version of a table: test the rule without 
 _RANDOM_HINT = "a test needs one answer: remove random and uuid functions from the rule"
 _RELATIONS: dict[tuple[str, str], str] = {}
 _INJECTED: dict[tuple[str, str, str, str, str], str] = {}  # rewritten SQL: steps repeat their query
-_PREPARED: dict[tuple[str, str, str, str, str, int], tuple[str, tuple[int, ...]]] = {}
+_PREPARED: dict[tuple[str, str, str, str, str, int], tuple[str, tuple[int, ...]]] = {}  # by fixture shapes
 
 
 class FixtureValueError(ValueError):
