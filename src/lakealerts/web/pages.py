@@ -179,10 +179,7 @@ class Pages:
 
     async def rule_page(self, request: Request) -> Response:
         alert_id = request.path_params["id"]
-        try:
-            details = await call(rules.show_rule, self.web.ctx, alert_id)
-        except NotFoundError as exc:
-            return self.render("pages/missing.html", status=404, message=str(exc), page="rules")
+        details = await call(rules.show_rule, self.web.ctx, alert_id)  # unknown: the 404 page (_guarded)
         board = await call(alert_center.rule_board, self.web.ctx, [alert_id])
         findings = await call(alert_center.rule_findings, self.web.ctx, alert_id)
         past = await call(evaluate.history, self.web.ctx, alert_id, 50)
@@ -226,10 +223,7 @@ class Pages:
     # --- edit as YAML ------------------------------------------------------------------------------------
     async def edit_form(self, request: Request) -> Response:
         alert_id = request.path_params["id"]
-        try:
-            details = await call(rules.show_rule, self.web.ctx, alert_id)
-        except NotFoundError as exc:
-            return self.render("pages/missing.html", status=404, message=str(exc), page="rules")
+        details = await call(rules.show_rule, self.web.ctx, alert_id)  # unknown: the 404 page (_guarded)
         text = dump_yaml_document(details.stored.rule.model_dump(mode="json"))
         return self.render("pages/edit.html", page="rules", alert_id=alert_id, text=text,
                            etag=rules.rule_etag(details.stored), findings=[], lines=[], stale=False)  # fmt: skip
