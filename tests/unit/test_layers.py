@@ -23,7 +23,7 @@ CORE = (
     "lakealerts.validate", "lakealerts.sync.planner", "lakealerts.sync.mapping", "lakealerts.sync.alert_fields",
     "lakealerts.sync.policy",
     "lakealerts.sync.status", "lakealerts.sync.diff", "lakealerts.sync.plan_text", "lakealerts.runtime.evaluator",
-    "lakealerts.runtime.state", "lakealerts.web.charts", "lakealerts.web.yaml_text",
+    "lakealerts.runtime.state", "lakealerts.web.charts", "lakealerts.web.yaml_text", "lakealerts.yaml_keys",
     "lakealerts.runtime.schedule", "lakealerts.runtime.messages", "lakealerts.runtime.ports",
     "lakealerts.runtime.replay", "lakealerts.runtime.delivery", "lakealerts.alerttest.spec",
     "lakealerts.alerttest.starter", "lakealerts.backtest.instants", "lakealerts.backtest.stats",

@@ -20,10 +20,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from lakealerts.errors import UsageError
 from lakealerts.values import printable, shown
+from lakealerts.yaml_keys import first_duplicate
 
 MAX_DEPTH = 64  # levels of nesting; rule and destination documents need four
 MAX_VALUES = 5_000_000  # YAML nodes once aliases are expanded ("billion laughs")
-_MERGE = "tag:yaml.org,2002:merge"
 _ID_KEYS = {"alert_id": "rule", "destination_id": "destination"}
 
 
@@ -132,19 +132,15 @@ class _StrictLoader(yaml.SafeLoader):
         return mapping
 
     def _refuse_duplicates(self, node: MappingNode) -> None:
-        seen: dict[Any, Mark] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == _MERGE or not isinstance(key_node, ScalarNode):
-                continue
-            key = self.construct_object(key_node, deep=True)
-            if key in seen:
-                raise _RefusedError(
-                    f"key {shown(key)} appears twice (first at line {seen[key].line + 1})",
-                    key_node.start_mark,
-                    "remove one of them: YAML would silently keep only the last",
-                    self._in(node),
-                )
-            seen[key] = key_node.start_mark
+        duplicate = first_duplicate(self, node)
+        if duplicate is not None:
+            key, first, second = duplicate
+            raise _RefusedError(
+                f"key {shown(key)} appears twice (first at line {first.line + 1})",
+                second,
+                "remove one of them: YAML would silently keep only the last",
+                self._in(node),
+            )
 
     def _unbuildable(self, node: Node, exc: Exception) -> str:
         text = node.value if isinstance(node, ScalarNode) else ""

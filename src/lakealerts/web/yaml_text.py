@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from lakealerts.findings import Finding
+from lakealerts.yaml_keys import first_duplicate
 
 MAX_TEXT = 256 * 1024
 SQL_FIELD = "alert_query_template"
@@ -45,19 +46,10 @@ class RuleLoader(yaml.SafeLoader):
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         """The mapping; ``_Refused`` at the second occurrence of a key."""
-        seen: set[Any] = set()
-        for key_node, _value in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = self.construct_object(key_node, deep=True)
-            try:
-                again = key in seen
-            except TypeError:  # an unhashable key: SafeLoader says so below
-                continue
-            if again:
-                raise _Refused("YAML_DUPLICATE_KEY", str(key), f"the key {key!r} is given twice",
-                               key_node.start_mark)  # fmt: skip
-            seen.add(key)
+        duplicate = first_duplicate(self, node)
+        if duplicate is not None:
+            key, _first, second = duplicate
+            raise _Refused("YAML_DUPLICATE_KEY", str(key), f"the key {key!r} is given twice", second)
         return super().construct_mapping(node, deep)
 
     def refuse_tag(self, node: yaml.Node) -> Any:
