@@ -8,7 +8,7 @@ characters, 5,000-digit numbers, megabytes of text), the finding quotes it escap
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
@@ -147,22 +147,27 @@ def _problem(rule_id: str | None, error: ErrorDetails, model: type[BaseModel], g
 
 
 def unknown_key_hint(key: str, model: type[BaseModel], given: set[str]) -> str:
-    """ "did you mean" over all the model's keys, ranked by edit distance to the whole key or to its start
-    (``threshhold_value`` is one edit from the start of each ``threshold_value_*``), a key the document already
-    has counting 2 more (it is less likely the one meant); the closest ones are all named."""
+    """ "did you mean" over all the model's keys (:func:`closest`); the closest ones are all named."""
     known = list(model.model_fields)
-    scored = sorted(
-        (min(_distance(key, name), _distance(key, name[: len(key)]) + 1) + 2 * (name in given),
-         _distance(key, name), name)
-        for name in known
-    )  # fmt: skip
-    limit = max(2, len(key) * 2 // 3)
-    close = [name for score, _, name in scored if score <= min(limit, scored[0][0])][:4] if scored else []
+    close = closest(key, known, given)
     if close:
         named = ", ".join(repr(name) for name in close[:-1]) + " or " if len(close) > 1 else ""
         named += repr(close[-1])
         return f"did you mean {named}? Otherwise remove the key"
     return "remove the key; known keys are " + ", ".join(known)
+
+
+def closest(key: str, names: Iterable[str], given: Collection[str] = ()) -> list[str]:
+    """The names ``key`` most likely meant (at most 4, best first; none when nothing is close): ranked by edit
+    distance to the whole name or to its start (``threshhold_value`` is one edit from the start of each
+    ``threshold_value_*``), a name in ``given`` (a key the document already has) counting 2 more."""
+    scored = sorted(
+        (min(_distance(key, name), _distance(key, name[: len(key)]) + 1) + 2 * (name in given),
+         _distance(key, name), name)
+        for name in names
+    )  # fmt: skip
+    limit = max(2, len(key) * 2 // 3)
+    return [name for score, _, name in scored if score <= min(limit, scored[0][0])][:4] if scored else []
 
 
 def _distance(a: str, b: str) -> int:

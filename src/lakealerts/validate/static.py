@@ -5,7 +5,6 @@ Each check returns findings; none raises for a bad rule.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from datetime import UTC, datetime
 from sqlglot import exp
 
 from lakealerts import quartz
+from lakealerts.documents import closest
 from lakealerts.errors import QuartzError
 from lakealerts.findings import Finding
 from lakealerts.model import EMAIL, SECRET_FIELDS, Aggregation, AlertRule, NotificationDestination, ValueType
@@ -115,10 +115,10 @@ def _threshold_column_findings(rule: AlertRule, query: exp.Query) -> list[Findin
 def threshold_column_hint(wanted: str, columns: Sequence[str]) -> str:
     """The fix for a threshold column the query does not output: the near-miss it probably meant, if any."""
     alias = f"alias the value in the SELECT list, e.g. `… AS {wanted}`"
-    close = difflib.get_close_matches(wanted.lower(), [c.lower() for c in columns], n=1, cutoff=0.75)
+    by_lower = {column.lower(): column for column in columns}  # column names are case-insensitive
+    close = closest(wanted.lower(), by_lower)
     if close:
-        meant = next(c for c in columns if c.lower() == close[0])
-        return f"did you mean {meant!r}? Set threshold_column to it, or {alias}"
+        return f"did you mean {by_lower[close[0]]!r}? Set threshold_column to it, or {alias}"
     return f"{alias}, or set threshold_column"
 
 
