@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Hashable, Sequence
 from pathlib import Path
 from typing import Any
@@ -223,12 +224,27 @@ def _label(document: Node) -> str | None:
     return None
 
 
+#: Plain scalars YAML 1.2 (core schema, and the Go reader's extras: ``0b``, ``_`` in numbers) reads as a number,
+#: a boolean or null; PyYAML's own YAML 1.1 check quotes only some of them (not ``1e3``, ``0o17``). A bundle is
+#: read by the Databricks CLI's YAML 1.2 reader, our files by PyYAML: quoted, both read the same string.
+_NOT_A_STRING_IN_YAML_12 = re.compile(
+    r"""[-+]?(?:[0-9][0-9_]*|0o[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+)"""
+    r"""|[-+]?(?:\.[0-9_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"""
+    r"""|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"""
+    r"""|true|True|TRUE|false|False|FALSE|null|Null|NULL|~"""
+    r"""|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF"""
+)
+
+
 class _BlockDumper(yaml.SafeDumper):
-    """Writes multi-line strings (SQL, templates) as ``|`` blocks so exported files stay readable."""
+    """Writes multi-line strings (SQL, templates) as ``|`` blocks so exported files stay readable, and quotes the
+    strings any YAML reader might take for another type."""
 
 
 def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    style = "'" if _NOT_A_STRING_IN_YAML_12.fullmatch(value) else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

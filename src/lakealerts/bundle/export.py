@@ -31,14 +31,13 @@ Strings that YAML 1.2 (which the CLI reads) would take for another type — ``1e
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
 from databricks.bundles.alerts import Alert
 
+from lakealerts.app.files import dump_yaml_document
 from lakealerts.bundle.alert_model import (
     bundle_alert,
     destination_variable,
@@ -180,34 +179,7 @@ _HEADER = (
 )
 
 
-# --- YAML the Databricks CLI (YAML 1.2) reads back as the same strings ------------------------------------------
-
-#: Plain scalars YAML 1.2 (core schema, and the Go reader's extras: ``0b``, ``_`` in numbers) reads as a number,
-#: a boolean or null; PyYAML's own YAML 1.1 check quotes only some of them (not ``1e3``, ``0o17``).
-_NOT_A_STRING_IN_YAML_12 = re.compile(
-    r"""[-+]?(?:[0-9][0-9_]*|0o[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+)"""
-    r"""|[-+]?(?:\.[0-9_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"""
-    r"""|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"""
-    r"""|true|True|TRUE|false|False|FALSE|null|Null|NULL|~"""
-    r"""|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF"""
-)
-
-
-class _BundleDumper(yaml.SafeDumper):
-    """Multi-line strings (SQL, templates) as ``|`` blocks; strings another YAML would read as another type
-    quoted."""
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    if "\n" in value:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    style = "'" if _NOT_A_STRING_IN_YAML_12.fullmatch(value) else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_BundleDumper.add_representer(str, _represent_str)
-
-
 def _dump(document: Any) -> str:
-    """The bundle document as YAML, keys in their order (the models' own), 120 columns wide."""
-    return yaml.dump(document, Dumper=_BundleDumper, sort_keys=False, allow_unicode=True, width=120)
+    """The bundle document as YAML, keys in their order (the models' own); strings the CLI's YAML 1.2 reader
+    would read as another type are quoted (:func:`dump_yaml_document`)."""
+    return dump_yaml_document(document)
