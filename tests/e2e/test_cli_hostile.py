@@ -88,3 +88,24 @@ def test_misplaced_references_are_rejected_and_plain_secrets_masked_when_listed(
     text = cli("destinations", "list")
     assert "s3cr3t" not in text.stdout and "hunter2" not in text.stdout
     assert "url=***" in text.stdout and "url=${env:OPS_SLACK_URL}" in text.stdout
+
+
+def test_rule_text_that_looks_like_markup_is_listed_verbatim(cli: Cli, tmp_path: Path) -> None:
+    """A table cell is the user's text: rich markup in a rule's name is neither applied nor an error."""
+    names = {"MARK-1": "[bold red]loud[/bold red] [link=file:///etc/passwd]click[/link]", "MARK-2": "closing [/x] tag"}
+    rules = tmp_path / "markup.yaml"
+    rules.write_text(
+        "".join(
+            f"- alert_id: {rule_id}\n  alert_name: {name!r}\n  agent_domain: COST\n  severity: INFO\n"
+            "  alert_query_template: SELECT 1 AS n\n  threshold_column: n\n  threshold_operator: GREATER_THAN\n"
+            "  threshold_value_type: DOUBLE\n  threshold_value_double: 0\n  schedule_cron: 0 0 8 * * ?\n"
+            "  schedule_timezone: UTC\n  owner: ops@example.com\n"
+            for rule_id, name in names.items()
+        )
+    )
+    assert no_traceback(cli("rules", "import", str(rules))).code == 0
+    for _ in range(2):  # checked by the model, then from the memo
+        listed = no_traceback(cli("rules", "list"))
+        assert listed.code == 0
+        for name in names.values():
+            assert name in listed.stdout, listed.stdout

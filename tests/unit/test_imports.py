@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -124,3 +125,33 @@ def test_a_star_import_of_the_sdk_gets_its_names() -> None:
 def test_dir_of_the_lean_sdk_lists_the_full_package() -> None:
     modules = modules_after("import lakealerts.sync, databricks.sdk\nassert 'WorkspaceClient' in dir(databricks.sdk)")
     assert "databricks.sdk.service.jobs" in modules
+
+
+def test_the_duckdb_engine_imports_no_sqlglot() -> None:
+    modules = modules_after("import lakealerts.engines.duckdb, lakealerts.sql.translation, lakealerts.sql.plain")
+    assert not loaded(modules, "sqlglot"), "import lakealerts.engines.duckdb loads sqlglot"
+    assert not loaded(modules, "lakealerts.sql.translate") and not loaded(modules, "lakealerts.sql.decimals")
+
+
+def test_the_store_reads_run_without_sqlglot_and_other_sql_loads_it(tmp_path: Path) -> None:
+    """A plain read (``rules list``) runs on the file store with no sqlglot imported; a statement outside the
+    fast path's grammar (``date_add``) imports it then, and runs translated."""
+    store = tmp_path / "lakealerts.duckdb"
+    modules_after(
+        "import datetime, duckdb\n"
+        f"with duckdb.connect({str(store)!r}) as raw:\n"
+        "    raw.execute('CREATE SCHEMA gold')\n"
+        '    raw.execute("CREATE TABLE gold.t (k VARCHAR, d DATE)")\n'
+        "    raw.execute(\"INSERT INTO gold.t VALUES ('b', DATE '2026-03-01'), (NULL, NULL), ('a', NULL)\")\n"
+        "from pathlib import Path\n"
+        "from lakealerts.engines.duckdb import DuckDBEngine\n"
+        f"with DuckDBEngine.open(Path({str(store)!r}), 'main') as engine:\n"
+        "    read = 'SELECT `k`, `d` FROM `main`.`gold`.`t` WHERE `k` IN (?, ?) ORDER BY `k`'\n"
+        "    assert engine.execute(read, ['b', 'a']).rows == (('a', None), ('b', datetime.date(2026, 3, 1)))\n"
+        "    everything = engine.execute('SELECT `k` FROM `main`.`gold`.`t` ORDER BY `k`').rows\n"
+        "    assert everything == ((None,), ('a',), ('b',)), everything\n"
+        "    assert 'sqlglot' not in sys.modules, 'a plain read imported sqlglot'\n"
+        "    later = engine.execute(\"SELECT date_add(d, 1) FROM main.gold.t WHERE k = 'b'\").rows\n"
+        "    assert later == ((datetime.date(2026, 3, 2),),), later\n"
+        "    assert 'sqlglot' in sys.modules"
+    )

@@ -21,7 +21,7 @@ from lakealerts.engines.duckdb import DuckDBEngine, catalog_file
 from lakealerts.engines.duckdb_files import READERS, TableExistsError, load_table
 from lakealerts.errors import InvalidIdentifierError, SetupError, UsageError
 from lakealerts.sql.identifiers import quote, validate_identifier
-from lakealerts.sql.translate import duckdb_catalog_name
+from lakealerts.sql.translation import duckdb_catalog_name
 from lakealerts.store.tables import ALL_TABLES
 
 FORMATS: tuple[str, ...] = tuple(READERS)

@@ -47,6 +47,11 @@ class Settings:
         """Where every notification is also written as a file."""
         return self.home / "outbox"
 
+    @property
+    def cache_dir(self) -> Path:
+        """What lakealerts may forget: deleting it only costs time (the memo of checked rule rows)."""
+        return self.home / "cache"
+
 
 VARIABLE_ENV_PREFIX = "LAKEALERTS_VAR_"
 

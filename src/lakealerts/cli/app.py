@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -31,20 +31,6 @@ from lakealerts.errors import LakeAlertsError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
-
-def _flags_read_as_flags() -> None:
-    """The help of a boolean flag reads as a flag (``--json``), not as an option taking a value (``--json
-    <bool>``, which typer's rich help prints and which suggests ``--json true``, an error). typer has no setting
-    for it, so the type column of flags (``--help`` included) is left empty."""
-    show_type = typer.core.TyperOption.display_type_rich
-
-    def display_type_rich(option: typer.core.TyperOption, ctx: Any) -> str | None:
-        return None if option.is_flag else show_type(option, ctx)
-
-    typer.core.TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign,assignment]
-
-
-_flags_read_as_flags()
 
 app = typer.Typer(
     name="lakealerts",

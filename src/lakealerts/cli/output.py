@@ -43,11 +43,11 @@ def table(
 ) -> None:
     """A rich table on stdout for people: numbers rounded for reading (``readable``); the ``whole`` columns
     (ids, codes) are never broken across lines, the others wrap to fit the terminal."""
-    view = Table(title=title, title_justify="left", header_style="bold")
+    view = Table(title=_escape(title) if title else title, title_justify="left", header_style="bold")
     for column in columns:
-        view.add_column(column, overflow="fold", no_wrap=column in whole)
-    for row in rows:
-        view.add_row(*(readable(cell) for cell in row))
+        view.add_column(_escape(column), overflow="fold", no_wrap=column in whole)
+    for row in rows:  # cells are user text (a rule named "[/x]" or "[link=…]"): shown verbatim, never as markup
+        view.add_row(*(_escape(readable(cell)) for cell in row))
     stdout.print(view)
 
 
@@ -73,8 +73,9 @@ def plan(text: str) -> None:
 
 
 def info(message: str) -> None:
-    """Progress and summaries for people, on stderr so stdout stays clean for data."""
-    stderr.print(message, highlight=False)
+    """Progress and summaries for people, on stderr so stdout stays clean for data (verbatim: they quote rule
+    names, errors and peers' answers, never markup)."""
+    stderr.print(message, highlight=False, markup=False)
 
 
 def problem(item: Finding) -> None:

@@ -18,30 +18,34 @@ rules_app = typer.Typer(help="Alert rules: list, show, import and export (YAML/J
 @rules_app.command("list")
 def list_rules(ctx: typer.Context, json_output: JsonFlag = False) -> None:
     """List the stored rules. `--json` output re-imports unchanged with `rules import`."""
-    from lakealerts.app import rules as use
-
     app: AppContext = ctx.obj
-    listed = use.list_rules(app)
-    for problem in listed.problems:  # a row broken by hand in SQL: named, and the others still listed
-        output.problem(problem)
     if json_output:
+        from lakealerts.app import rules as use
+
+        listed = use.list_rules(app)
+        for problem in listed.problems:  # a row broken by hand in SQL: named, and the others still listed
+            output.problem(problem)
         output.emit_json(listed.to_dict())
         return
-    stored = listed.rules
+    from lakealerts.app.rule_listing import summarize_rules
+
+    summaries = summarize_rules(app)
+    for problem in summaries.problems:
+        output.problem(problem)
     rows = [
         (
-            s.rule.alert_id,
-            s.rule.alert_name,
-            s.rule.agent_domain,
-            s.rule.severity.value,
-            f"{s.rule.schedule_cron} ({s.rule.schedule_timezone})",
-            "yes" if s.rule.is_enabled else "no",
-            s.sync.last_sync_status or "-",
+            rule.alert_id,
+            rule.alert_name,
+            rule.agent_domain,
+            rule.severity,
+            f"{rule.schedule_cron} ({rule.schedule_timezone})",
+            "yes" if rule.is_enabled else "no",
+            rule.last_sync_status or "-",
         )
-        for s in stored
+        for rule in summaries.rules
     ]
     output.table(
-        f"{len(stored)} rules in {app.settings.catalog}.{app.settings.schema}",
+        f"{len(rows)} rules in {app.settings.catalog}.{app.settings.schema}",
         ("id", "name", "domain", "severity", "schedule", "enabled", "sync"),
         rows,
     )

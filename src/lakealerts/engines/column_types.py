@@ -11,9 +11,10 @@ change tables (CREATE, ALTER, DROP) makes the session forget what it knew.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lakealerts.sql.decimals import ColumnTypes
+if TYPE_CHECKING:
+    from lakealerts.sql.decimals import ColumnTypes  # imports sqlglot: only when a statement is typed
 
 #: Runs one catalog query with parameters and returns its rows.
 Rows = Callable[[str, list[Any]], Sequence[Sequence[Any]]]
@@ -40,6 +41,8 @@ class ColumnTypeCache:
 
     def describe(self, tables: Sequence[tuple[str, str, str]]) -> ColumnTypes:
         """The column types of ``tables`` (parts as written, ``""`` when left out); unknown tables are left out."""
+        from lakealerts.sql.decimals import ColumnTypes
+
         keys = list(dict.fromkeys(self._resolve(table) for table in tables))
         missing = list(dict.fromkeys(key[:2] for key in keys if key[:2] not in self._schemas))
         if missing:

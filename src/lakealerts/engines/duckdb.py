@@ -9,6 +9,8 @@ that catalog: rule SQL says ``system.billing.usage`` or ``prod.sales.orders`` ex
 then is the session sealed (no file, URL or ``ATTACH`` reachable from SQL).
 The session runs in UTC: Databricks ``TIMESTAMP`` becomes ``TIMESTAMPTZ`` and comes back as aware UTC
 datetimes.
+sqlglot (:mod:`lakealerts.sql.translate`) is imported the first time a statement needs it: the store's plain
+reads (:mod:`lakealerts.sql.plain`) never do, so a command that only reads the store starts without it.
 
 DuckDB lets one process open a file at a time. Opening a locked file waits with a short back-off for up to
 ``lock_timeout`` seconds and then raises :class:`StoreLockedError`.
@@ -31,7 +33,8 @@ from lakealerts.engines.base import ClosingEngine, Column, QueryResult
 from lakealerts.engines.column_types import ColumnTypeCache
 from lakealerts.errors import EngineError, SetupError, StoreLockedError
 from lakealerts.sql.identifiers import validate_identifier
-from lakealerts.sql.translate import Translation, catalog_aliases, duckdb_catalog_name, translate, typed_tables
+from lakealerts.sql.plain import plain_select_to_duckdb
+from lakealerts.sql.translation import Translation, catalog_aliases, duckdb_catalog_name
 
 log = logging.getLogger(__name__)
 
@@ -296,10 +299,15 @@ class DuckDBEngine(ClosingEngine):
         """Translate with the column types the statement's arithmetic needs (Databricks' decimal rules)."""
         if self._closed:
             raise EngineError("the DuckDB engine is closed", hint="open a new engine")
+        plain = plain_select_to_duckdb(sql, self.catalog_aliases)
+        if plain is not None:  # the store's own reads: no sqlglot to import or run (start-up time)
+            return Translation(plain, placeholders=plain.count("?"))
         repeated = _REPEATED_ROWS.search(sql)
         shortcut = self._translate_repeated(sql, repeated) if repeated is not None else None
         if shortcut is not None:
             return shortcut
+        from lakealerts.sql.translate import translate, typed_tables  # sqlglot: ~60 ms to import, so only now
+
         tables = typed_tables(sql, self.catalog_aliases)
         types = self._column_types.describe(tables) if tables is not None else None
         translated = translate(sql, self.catalog_aliases, types)

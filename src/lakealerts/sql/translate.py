@@ -42,13 +42,16 @@ backtest, every step of an alert test), and sqlglot parsing is the expensive par
 (:data:`CACHE_SIZE` statements) keyed by the SQL text and the dialect options — the catalog aliases and the
 column types the decimal rules use — so one text translates once per process and a changed option never reuses
 a stale translation; :func:`cache_info` says how it fares.
+
+What needs no sqlglot (:class:`Translation`, the catalog names) lives in :mod:`lakealerts.sql.translation` and
+is re-exported here; the DuckDB engine runs the store's plain reads without this module
+(:mod:`lakealerts.sql.plain`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 
 import sqlglot
@@ -59,35 +62,27 @@ from lakealerts.errors import EngineError
 from lakealerts.sql.decimal_sql import fix_bare_decimal, rewrite
 from lakealerts.sql.decimal_typing import described, has_arithmetic, has_decimals, plan, referenced_tables
 from lakealerts.sql.decimals import ColumnTypes
+from lakealerts.sql.translation import (
+    RESERVED_CATALOGS,
+    Translation,
+    catalog_aliases,
+    duckdb_catalog_name,
+)
 
-#: Database names DuckDB keeps for itself; a catalog with one of these names is attached under an alias.
-RESERVED_CATALOGS: frozenset[str] = frozenset({"main", "system", "temp", "memory"})
+__all__ = [
+    "CACHE_SIZE",
+    "RESERVED_CATALOGS",
+    "Translation",
+    "cache_info",
+    "catalog_aliases",
+    "duckdb_catalog_name",
+    "to_duckdb",
+    "translate",
+    "typed_tables",
+]
 
-_ALIAS_PREFIX = "lakealerts_"
 #: Statements kept translated (and parsed) per process, least recently used dropped first.
 CACHE_SIZE = 2048
-
-
-def duckdb_catalog_name(catalog: str) -> str:
-    """The name the DuckDB engine attaches ``catalog`` under: itself, or an alias if DuckDB reserves it."""
-    return f"{_ALIAS_PREFIX}{catalog.lower()}" if catalog.lower() in RESERVED_CATALOGS else catalog
-
-
-def catalog_aliases(catalog: str) -> dict[str, str]:
-    """The alias map (lower-case user name -> DuckDB name) the engine passes to :func:`to_duckdb`."""
-    attached = duckdb_catalog_name(catalog)
-    return {catalog.lower(): attached} if attached != catalog else {}
-
-
-@dataclass(frozen=True)
-class Translation:
-    """One translated statement: its DuckDB text, how many ``?`` placeholders it holds, the decimal operations
-    computed Databricks' way (``(expression, result type)``, innermost first), and whether it is DDL."""
-
-    sql: str
-    placeholders: int
-    decimal_operations: tuple[tuple[str, str], ...] = ()
-    changes_tables: bool = False
 
 
 def to_duckdb(sql: str, catalog_aliases: Mapping[str, str]) -> str:

@@ -108,8 +108,8 @@ class StoreRuntime:
             due, expired = _sweep(store, now) if retry_due else ([], [])
             current = _evaluated_at(store, [s.state.alert_id for s in steps if s.state is not None])
             accepted, fresh = set(), []
+            _insert_evaluations(store, [step.record for step in steps])
             for step in steps:
-                _insert_evaluation(store, step.record)
                 if step.state is not None and current.get(step.state.alert_id) == step.expected:
                     accepted.add(step.run.alert_id)
                     save_state(store, step.state)
@@ -197,16 +197,31 @@ def _evaluated_at(store: Store, alert_ids: list[str]) -> dict[str, datetime | No
     return {alert_id: state.last_evaluated_at for alert_id, state in load_states(store, alert_ids).items()}
 
 
-def _insert_evaluation(store: Store, record: EvaluationRecord) -> None:
-    values = {"alert_id": record.alert_id, "evaluated_at": record.evaluated_at, "state": str(record.state),
-              "value": encode_value(record.value), "error": record.error, "duration_ms": record.duration_ms,
-              "notified": record.notified, "evaluation_id": record.id or None, "preview": record.preview}  # fmt: skip
+_ROWS_PER_INSERT = 500
+
+
+def _insert_evaluations(store: Store, records: Sequence[EvaluationRecord]) -> None:
+    """The round's history rows, a multi-row INSERT per 500 (one by one, the 29 rows of a round took 20 ms, most
+    of the round's time beyond its queries; as one statement 3 ms)."""
     columns = ALERT_EVALUATIONS.column_names
-    store.engine.execute(
-        f"INSERT INTO {store.table(ALERT_EVALUATIONS)} ({', '.join(quote(c) for c in columns)}) "
-        f"VALUES ({', '.join('?' for _ in columns)})",
-        [values[column] for column in columns],
-    )
+    row = f"({', '.join('?' for _ in columns)})"
+    for start in range(0, len(records), _ROWS_PER_INSERT):
+        chunk = records[start : start + _ROWS_PER_INSERT]
+        params: list[object] = []
+        for record in chunk:
+            values = _evaluation_values(record)
+            params.extend(values[column] for column in columns)
+        store.engine.execute(
+            f"INSERT INTO {store.table(ALERT_EVALUATIONS)} ({', '.join(quote(c) for c in columns)}) "
+            f"VALUES {', '.join(row for _ in chunk)}",
+            params,
+        )
+
+
+def _evaluation_values(record: EvaluationRecord) -> dict[str, object]:
+    return {"alert_id": record.alert_id, "evaluated_at": record.evaluated_at, "state": str(record.state),
+            "value": encode_value(record.value), "error": record.error, "duration_ms": record.duration_ms,
+            "notified": record.notified, "evaluation_id": record.id or None, "preview": record.preview}  # fmt: skip
 
 
 def _insert_entry(store: Store, entry: OutboxEntry) -> bool:

@@ -10,20 +10,11 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from lakealerts.documents import parse_destinations, parse_rules
 from lakealerts.engines.base import Engine
 from lakealerts.errors import NotFoundError, StoredRowError
 from lakealerts.findings import Finding
-from lakealerts.model import (
-    AlertRule,
-    Audit,
-    NotificationDestination,
-    RuleSyncState,
-    StoredDestination,
-    StoredRule,
-)
 from lakealerts.sql.identifiers import Namespace, quote
 from lakealerts.store.tables import (
     ALERT_CONFIGURATIONS,
@@ -32,6 +23,10 @@ from lakealerts.store.tables import (
     ColumnDef,
     TableDef,
 )
+
+if TYPE_CHECKING:  # the model (pydantic) loads when rows are converted, not with the store: `rules list` reads
+    # rows it has validated before without it (lakealerts.app.rule_listing)
+    from lakealerts.model import AlertRule, NotificationDestination, StoredDestination, StoredRule
 
 
 @dataclass
@@ -51,8 +46,19 @@ class UpsertCounts:
     unchanged: int = 0
 
 
-_RULE_USER_COLUMNS = tuple(AlertRule.model_fields)
-_DESTINATION_USER_COLUMNS = tuple(NotificationDestination.model_fields)
+AUDIT_COLUMNS = ("created_by", "created_at", "updated_by", "updated_at")
+RULE_SYNC_COLUMNS = (
+    "databricks_alert_id",
+    "databricks_display_name",
+    "last_synced_at",
+    "last_sync_status",
+    "last_sync_error",
+)
+# The user's columns: what the model's AlertRule / NotificationDestination validate (equal: test_store_columns.py).
+RULE_USER_COLUMNS = tuple(c for c in ALERT_CONFIGURATIONS.column_names if c not in {*AUDIT_COLUMNS, *RULE_SYNC_COLUMNS})
+DESTINATION_USER_COLUMNS = tuple(
+    c for c in NOTIFICATION_DESTINATIONS.column_names if c not in {*AUDIT_COLUMNS, "databricks_destination_id"}
+)
 
 
 class Store:
@@ -97,8 +103,8 @@ class Store:
         stored = {s.rule.alert_id: s.rule for s in self.load_rules(existing, problems=[])} if existing else {}
         changed = [rule for rule in rules if stored.get(rule.alert_id) != rule]
         if not dry_run:
-            values = [self._row(rule.model_dump(mode="python"), _RULE_USER_COLUMNS, now) for rule in changed]
-            self._merge(ALERT_CONFIGURATIONS, "alert_id", _RULE_USER_COLUMNS, values)
+            values = [self._row(rule.model_dump(mode="python"), RULE_USER_COLUMNS, now) for rule in changed]
+            self._merge(ALERT_CONFIGURATIONS, "alert_id", RULE_USER_COLUMNS, values)
         updated = sum(1 for rule in changed if rule.alert_id in existing)
         return UpsertCounts(len(changed) - updated, updated, len(rules) - len(changed))
 
@@ -122,8 +128,8 @@ class Store:
         """
         existing = self._existing_ids(ALERT_CONFIGURATIONS, "alert_id", [r.alert_id for r in rules])
         missing = [rule for rule in rules if rule.alert_id not in existing]
-        values = [self._row(rule.model_dump(mode="python"), _RULE_USER_COLUMNS, now) for rule in missing]
-        self._merge(ALERT_CONFIGURATIONS, "alert_id", _RULE_USER_COLUMNS, values, update=False)
+        values = [self._row(rule.model_dump(mode="python"), RULE_USER_COLUMNS, now) for rule in missing]
+        self._merge(ALERT_CONFIGURATIONS, "alert_id", RULE_USER_COLUMNS, values, update=False)
         return [rule.alert_id for rule in missing]
 
     def load_rules(self, ids: Iterable[str] | None = None, problems: list[Finding] | None = None) -> list[StoredRule]:
@@ -132,8 +138,12 @@ class Store:
         A row that no longer passes the model (edited in SQL by hand) is reported into ``problems`` and
         skipped, so one bad row never hides the others; without ``problems`` it raises StoredRowError.
         """
-        rows = self._select(ALERT_CONFIGURATIONS, "alert_id", ids)
-        return _readable(rows, _stored_rule, "alert_id", "rule", "rules", problems)
+        return stored_rules(self.rule_rows(ids), problems)
+
+    def rule_rows(self, ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """The rules' rows as stored (every column, ordered by ``alert_id``; NotFoundError names a missing id),
+        not yet checked by the model: :func:`stored_rules` converts them."""
+        return self._select(ALERT_CONFIGURATIONS, "alert_id", ids)
 
     def get_rule(self, alert_id: str) -> StoredRule:
         """One rule by id; NotFoundError if it is not stored."""
@@ -150,8 +160,8 @@ class Store:
         for destination in changed:
             document = destination.model_dump(mode="python")
             document["config_json"] = json.dumps(document["config_json"], sort_keys=True)
-            values.append(self._row(document, _DESTINATION_USER_COLUMNS, now))
-        self._merge(NOTIFICATION_DESTINATIONS, "destination_id", _DESTINATION_USER_COLUMNS, values)
+            values.append(self._row(document, DESTINATION_USER_COLUMNS, now))
+        self._merge(NOTIFICATION_DESTINATIONS, "destination_id", DESTINATION_USER_COLUMNS, values)
         updated = sum(1 for d in changed if d.destination_id in existing)
         return UpsertCounts(len(changed) - updated, updated, len(destinations) - len(changed))
 
@@ -269,8 +279,18 @@ def _readable(
     return loaded
 
 
-def _stored_rule(row: dict[str, Any]) -> tuple[StoredRule | None, list[Finding]]:
-    document = {key: row[key] for key in _RULE_USER_COLUMNS}
+def stored_rules(rows: list[dict[str, Any]], problems: list[Finding] | None = None) -> list[StoredRule]:
+    """The rows (:meth:`Store.rule_rows`) that pass the model, as rules; a row that no longer does (edited in
+    SQL by hand) goes into ``problems``, or raises StoredRowError without it."""
+    return _readable(rows, rule_of_row, "alert_id", "rule", "rules", problems)
+
+
+def rule_of_row(row: dict[str, Any]) -> tuple[StoredRule | None, list[Finding]]:
+    """One stored row through the model: the rule, or None and why not."""
+    from lakealerts.documents import parse_rules
+    from lakealerts.model import Audit, RuleSyncState, StoredRule
+
+    document = {key: row[key] for key in RULE_USER_COLUMNS}
     document["notification_channels"] = list(row["notification_channels"] or [])
     document["tags"] = dict(row["tags"] or {})
     parsed = parse_rules([document])
@@ -285,7 +305,10 @@ def _stored_rule(row: dict[str, Any]) -> tuple[StoredRule | None, list[Finding]]
 
 
 def _stored_destination(row: dict[str, Any]) -> tuple[StoredDestination | None, list[Finding]]:
-    document = {key: row[key] for key in _DESTINATION_USER_COLUMNS}
+    from lakealerts.documents import parse_destinations
+    from lakealerts.model import Audit, StoredDestination
+
+    document = {key: row[key] for key in DESTINATION_USER_COLUMNS}
     document["tags"] = dict(row["tags"] or {})
     parsed = parse_destinations([document])
     if parsed.problems:
