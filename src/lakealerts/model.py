@@ -13,11 +13,24 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from lakealerts import quartz
 from lakealerts.secrets import MASK, masked, reference_problem
-from lakealerts.values import LINE_HINT, FieldError, FiniteDouble, Line, Text, control_problem, shown
+from lakealerts.values import (
+    LINE_HINT,
+    FieldError,
+    control_problem,
+    shown,
+    valid_double,
+    valid_line,
+    valid_text,
+)
+
+# Field types that refuse hostile text where it enters (lakealerts.values says why and how).
+Line = Annotated[str, AfterValidator(valid_line)]  # names, ids, subjects, tags: one line, no control character
+Text = Annotated[str, AfterValidator(valid_text)]  # SQL, descriptions, bodies: lines, still no NUL or control byte
+FiniteDouble = Annotated[float | None, BeforeValidator(valid_double)]  # no NaN, no infinity
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")  # a channel that is an e-mail address

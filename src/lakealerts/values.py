@@ -1,8 +1,10 @@
 """Value rules for hostile input, used by the model's fields: control characters and finite numbers.
 
 A name, an id or an e-mail subject with a CR, LF or NUL in it breaks headers, logs and terminals downstream, so
-such values are refused where they enter (the model: ``Line``, ``Text``, ``FiniteDouble``), and shown escaped
-wherever a refused value is quoted (``printable``, ``shown``). Pure: no I/O.
+such values are refused where they enter (the model's field types check them with ``valid_line``, ``valid_text``
+and ``valid_double``), and shown escaped wherever a refused value is quoted (``printable``, ``shown``) and
+wherever text reaches a terminal (``terminal_text``, ``one_line``). Pure: no I/O, and no pydantic (the CLI's
+printers use it).
 """
 
 from __future__ import annotations
@@ -11,9 +13,7 @@ import math
 import re
 import reprlib
 from decimal import Decimal
-from typing import Annotated, Any
-
-from pydantic import AfterValidator, BeforeValidator
+from typing import Any
 
 
 class FieldError(ValueError):
@@ -55,6 +55,30 @@ def printable(text: str, limit: int = SHOWN_LENGTH) -> str:
     """``text`` safe to print in one line: control characters escaped (``\\n``, ``\\x00``), cut at ``limit``."""
     escaped = LINE_CONTROLS.sub(lambda match: repr(match.group())[1:-1], text)
     return escaped if len(escaped) <= limit else escaped[: limit - 1] + "…"
+
+
+# What a terminal acts on instead of showing: C0 controls (ESC starts colour, cursor and OSC 8 hyperlink sequences),
+# DEL, C1 controls, the Unicode line and paragraph separators, and the bidi embeddings, overrides and isolates
+# (U+202A-U+202E, U+2066-U+2069) that reorder how the rest of a line is displayed.
+_TERMINAL = "\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+TERMINAL_CONTROLS = re.compile(f"[\x00-\x08\x0b-\x1f{_TERMINAL}]")  # tab and line feed are text
+ONE_LINE_CONTROLS = re.compile(f"[\x00-\x1f{_TERMINAL}]")  # on one line, tab and line feed are escaped too
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return repr(match.group())[1:-1]  # ESC -> \x1b, CR -> \r, RLO -> \u202e: as ``printable`` shows them
+
+
+def terminal_text(text: str) -> str:
+    """``text`` safe to write to a terminal: every control character a terminal would act on shown escaped
+    (ESC as the four characters ``\\x1b``), line feeds and tabs kept, nothing cut. Ordinary text is unchanged."""
+    return TERMINAL_CONTROLS.sub(_escaped, text)
+
+
+def one_line(text: str) -> str:
+    """``text`` safe to print inside one line of a listing (a name in a plan): like ``terminal_text``, with line
+    feeds and tabs escaped too, so it can never start a line of its own. Nothing cut."""
+    return ONE_LINE_CONTROLS.sub(_escaped, text)
 
 
 def shown(value: object, limit: int = SHOWN_LENGTH) -> str:
@@ -106,7 +130,7 @@ DOUBLE_HINT = (
 )
 
 
-def _one_line(value: str) -> str:
+def valid_line(value: str) -> str:
     """Names, ids, subjects, tags: one line, no control character (they end up in headers and logs)."""
     problem = control_problem(value)
     if problem:
@@ -114,7 +138,7 @@ def _one_line(value: str) -> str:
     return value
 
 
-def _text(value: str) -> str:
+def valid_text(value: str) -> str:
     """SQL, descriptions and bodies may span lines; NUL and other control bytes are still refused."""
     problem = control_problem(value, multiline=True)
     if problem:
@@ -122,14 +146,9 @@ def _text(value: str) -> str:
     return value
 
 
-def _finite(value: Any) -> Any:
+def valid_double(value: Any) -> Any:
     """A DOUBLE threshold is a finite double: no NaN, no infinity, no 5,000-digit number."""
     problem = double_problem(value)
     if problem:
         raise FieldError(None, problem, DOUBLE_HINT)
     return value
-
-
-Line = Annotated[str, AfterValidator(_one_line)]
-Text = Annotated[str, AfterValidator(_text)]
-FiniteDouble = Annotated[float | None, BeforeValidator(_finite)]

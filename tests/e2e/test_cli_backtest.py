@@ -136,6 +136,30 @@ def test_an_error_is_exit_1_and_nothing_is_written(home: Cli, tmp_path: Path) ->
     assert home("rules", "delete", "BROKEN-1").code == 0
 
 
+def test_errors_in_the_lateral_mode_are_explained_once(home: Cli, tmp_path: Path) -> None:
+    """The query runs, its result lacks the threshold column: every instant is ERROR, and the findings say why
+    (before, the text showed |EEE| and --json an empty findings list)."""
+    rules = tmp_path / "no-column.yaml"
+    rules.write_text(
+        "alert_id: NO-COLUMN-1\nalert_name: Missing column\nagent_domain: QUALITY\nseverity: INFO\n"
+        "alert_query_template: SELECT 1 AS n\nthreshold_column: missing_col\nthreshold_operator: '>'\n"
+        "threshold_value_type: DOUBLE\nthreshold_value_double: 0\nschedule_cron: 0 0 8 * * ?\nowner: q@example.com\n",
+        encoding="utf-8",
+    )
+    assert home("rules", "import", str(rules)).code == 0
+    result = home("backtest", "NO-COLUMN-1", *SHORT, "--json")
+    assert result.code == 1
+    (rule,) = result.json()["rules"]
+    assert rule["mode"] == "lateral" and rule["summary"]["error"] == 3
+    assert rule["findings"] == [
+        "ERROR at 3 of 3 instants; the first, 2026-03-08T08:00:00+00:00: "
+        "column 'missing_col' is not in the query result (n)"
+    ]
+    text = home("backtest", "NO-COLUMN-1", *SHORT)
+    assert "note: ERROR at 3 of 3 instants" in text.stdout + text.stderr
+    assert home("rules", "delete", "NO-COLUMN-1").code == 0
+
+
 def test_a_paused_rule_is_backtested_and_says_so(tmp_path: Path) -> None:
     cli = Cli(tmp_path / "home")
     rule = tmp_path / "paused.yaml"

@@ -106,6 +106,15 @@ def test_a_missing_file_exits_2_naming_it(cli: Cli, tmp_path: Path) -> None:
     assert not (cli.home / "catalogs" / "prod.duckdb").exists()
 
 
+@pytest.mark.parametrize("name", ["orders.csv", "orders.parquet", "orders.json"])
+def test_an_empty_file_exits_2_naming_it_and_leaves_nothing(cli: Cli, tmp_path: Path, name: str) -> None:
+    empty = tmp_path / name
+    empty.write_bytes(b"")
+    result = cli("data", "load", str(empty), "--table", "prod.sales.orders")
+    assert result.code == 2 and f"{empty} is empty" in result.stderr and "Traceback" not in result.stderr
+    assert not (cli.home / "catalogs" / "prod.duckdb").exists()
+
+
 def test_a_file_in_another_format_exits_2_naming_it_and_leaves_nothing(cli: Cli, tmp_path: Path) -> None:
     csv = write(tmp_path / "orders.csv", 5, "csv")
     wrong = cli("data", "load", str(csv), "--table", "prod.sales.orders", "--format", "parquet")
@@ -133,3 +142,17 @@ def test_a_bad_table_name_exits_2_naming_it(cli: Cli, tmp_path: Path, table: str
     result = cli("data", "load", str(snapshot), "--table", table)
     assert result.code == 2
     assert message in result.stderr and "fix:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_store_catalog_that_shadows_a_loaded_catalog_is_an_error(cli: Cli, tmp_path: Path) -> None:
+    """``--catalog prod`` when ``prod`` is also a loaded catalog's file: rules reading prod.sales.orders would
+    silently read the store instead; every command says so (exit 2) and nothing is opened."""
+    snapshot = write(tmp_path / "orders.parquet", 5)
+    assert cli("data", "load", str(snapshot), "--table", "prod.sales.orders").code == 0
+    for command in (["data", "list"], ["--catalog", "PROD", "init"]):
+        result = cli("--catalog", "prod", *command) if command[0] != "--catalog" else cli(*command)
+        assert result.code == 2 and "Traceback" not in result.stderr, result.stderr
+        assert "prod.duckdb" in result.stderr and "another catalog name" in result.stderr
+    listed = cli("data", "list", "--json")  # the default store catalog still sees prod's table
+    catalogs = {entry["catalog"]: entry for entry in listed.json()["catalogs"]}
+    assert listed.code == 0 and [(t["schema"], t["table"]) for t in catalogs["prod"]["tables"]] == [("sales", "orders")]

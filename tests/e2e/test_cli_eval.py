@@ -100,3 +100,22 @@ def test_rows_broken_by_hand_are_named_and_the_rest_still_runs(cli: Cli, tmp_pat
     destinations = cli("destinations", "list", "--json")
     assert destinations.code == 0 and [d["destination_id"] for d in destinations.json()] == ["broken"]
     assert "hook" in destinations.stderr
+
+
+def test_the_summary_names_the_rules_in_error(cli: Cli, tmp_path: Path) -> None:
+    """Exit 1 is explained on the summary line (it said only "2 rules evaluated, 1 triggered" before)."""
+    rules = tmp_path / "rules.yaml"
+    rule = (
+        "- alert_id: {id}\n  alert_name: {id}\n  agent_domain: QUALITY\n  severity: INFO\n"
+        "  alert_query_template: {sql}\n  threshold_column: n\n  threshold_operator: '>'\n"
+        "  threshold_value_type: DOUBLE\n  threshold_value_double: 0\n  schedule_cron: 0 0 8 * * ?\n"
+        "  owner: q@example.com\n"
+    )
+    rules.write_text(
+        rule.format(id="FIRES", sql="SELECT 1 AS n") + rule.format(id="BROKEN", sql="SELECT n FROM no_such_table")
+    )
+    assert cli("rules", "import", str(rules)).code == 0
+    both = cli("eval")
+    assert both.code == 1 and "2 rules evaluated, 1 triggered, 1 in ERROR (BROKEN: exit 1)" in both.stderr
+    one = cli("eval", "FIRES")
+    assert one.code == 0 and "1 rule evaluated, 1 triggered (preview" in one.stderr

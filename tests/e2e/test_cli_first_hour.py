@@ -225,3 +225,15 @@ def test_demo_data_prints_its_row_counts_once(cli: Cli) -> None:
     assert result.code == 0
     assert "billing_usage" in result.stdout
     assert "rows" not in "\n".join(line for line in result.stderr.splitlines() if "billing_usage" in line)
+
+
+def test_retrying_a_skipped_message_says_why_and_what_to_do(cli: Cli) -> None:
+    """After the quickstart every e-mail is SKIPPED (no SMTP URL): final by design, and the refusal says so and
+    how to check the channel once it is configured (the hint pointed at FAILED messages before)."""
+    env = {"LAKEALERTS_SMTP_URL": ""}
+    assert cli("quickstart", env=env).code == 0
+    skipped = [e for e in cli("outbox", "list", "--json", env=env).json() if e["status"] == "SKIPPED"]
+    assert skipped, "the quickstart's e-mails should be SKIPPED without SMTP"
+    retried = cli("outbox", "retry", skipped[0]["message_id"], env=env)
+    assert retried.code == 2 and "is SKIPPED" in retried.stderr and "final" in retried.stderr
+    assert f"lakealerts destinations test {skipped[0]['channel']}" in retried.stderr

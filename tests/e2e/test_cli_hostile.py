@@ -71,6 +71,9 @@ def test_a_schedule_that_never_fires_again_is_a_validation_finding(cli: Cli) -> 
     assert verdict["alert_id"] == "PAST-1"
     assert (finding["code"], finding["field"]) == ("SCHEDULE_NEVER_FIRES", "schedule_cron")
     assert "year" in finding["hint"]
+    shown = no_traceback(cli("rules", "show", "PAST-1"))
+    assert shown.code == 0 and "never (the schedule has no fire time after now)" in shown.stdout
+    assert cli("rules", "show", "PAST-1", "--json").json()["next_fire_times"] == []
 
 
 def test_misplaced_references_are_rejected_and_plain_secrets_masked_when_listed(cli: Cli) -> None:
@@ -109,3 +112,84 @@ def test_rule_text_that_looks_like_markup_is_listed_verbatim(cli: Cli, tmp_path:
         assert listed.code == 0
         for name in names.values():
             assert name in listed.stdout, listed.stdout
+
+
+TERMINAL_CONTROLS = {chr(code) for code in [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]} | set(
+    "\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+ESC_RULES = """\
+- alert_id: ESC-1
+  alert_name: Esc
+  agent_domain: COST
+  severity: WARNING
+  alert_query_template: "SELECT CAST(chr(27) || '[31mred' AS INTEGER) AS value"
+  threshold_column: value
+  threshold_operator: ">"
+  threshold_value_type: DOUBLE
+  threshold_value_double: 1
+  schedule_cron: 0 0 8 * * ?
+  schedule_timezone: UTC
+  owner: a@example.com
+- alert_id: ESC-2
+  alert_name: Esc2
+  agent_domain: COST
+  severity: WARNING
+  alert_query_template: "SELECT chr(27) || ']8;;http://evil.example/' || chr(27) || 'click' AS value"
+  threshold_column: value
+  threshold_operator: "!="
+  threshold_value_type: STRING
+  threshold_value_string: "a"
+  schedule_cron: 0 0 8 * * ?
+  schedule_timezone: UTC
+  owner: a@example.com
+"""
+ESC_TEST = """\
+rules: [rules.yaml]
+session_timezone: UTC
+tests:
+  - name: "name \\e[31m RED"
+    rule: ESC-2
+    evaluations:
+      - at: 2026-11-27T08:00:00Z
+        expect: {state: TRIGGERED, value: "zz"}
+"""
+
+
+def terminal_safe(result: CliResult) -> CliResult:
+    """Nothing a terminal would act on (ESC, CR, C1, bidi overrides) reaches stdout or stderr raw."""
+    assert not TERMINAL_CONTROLS & set(result.stdout + result.stderr), repr(result.stdout + result.stderr)
+    return no_traceback(result)
+
+
+def test_escape_sequences_in_data_values_and_errors_reach_the_terminal_escaped(cli: Cli, tmp_path: Path) -> None:
+    """Issue B: a CSV header, a query's value, a DuckDB error quoting data, a test's actual value and an error
+    message quoting a path show ESC as the four characters \\x1b; the JSON documents keep the raw text."""
+    table = tmp_path / "hostile.csv"
+    table.write_text('name,"col\x1b[31mred",v\n"evil\x1b[2J",1,2\n')
+    loaded = terminal_safe(cli("data", "load", str(table), "--table", "main.default.h"))
+    assert loaded.code == 0 and "col\\x1b[31mred" in loaded.stdout
+    (tmp_path / "rules.yaml").write_text(ESC_RULES)
+    assert no_traceback(cli("rules", "import", str(tmp_path / "rules.yaml"))).code == 0
+    evaluated = terminal_safe(cli("eval"))
+    assert evaluated.code == 1
+    assert "Could not convert string '\\x1b[31mred' to INT32" in evaluated.stdout
+    assert "\\x1b]8;;http://evil.example/" in evaluated.stdout  # escaped, then shortened to 40 characters
+    values = {run["alert_id"]: run["value"] for run in cli("eval", "--json").json()}
+    assert values["ESC-2"] == "\x1b]8;;http://evil.example/\x1bclick"
+    assert "\\x1b[31mred" in terminal_safe(cli("history")).stdout
+    replayed = terminal_safe(cli("backtest", "--all", "--from", "2026-11-01", "--to", "2026-11-03"))
+    assert "\\x1b[31mred" in replayed.stdout and "\\x1b]8;;http://evil.example/" in replayed.stdout
+    (tmp_path / "esc.test.yaml").write_text(ESC_TEST)
+    tested = terminal_safe(cli("test", "--diff", str(tmp_path / "esc.test.yaml")))
+    assert tested.code == 1 and "name \\x1b[31m RED" in tested.stdout
+    assert "+ \\x1b]8;;http://evil.example/\\x1bclick" in tested.stdout
+    missing = terminal_safe(cli("data", "load", str(tmp_path / "no\x1b[2J\x1b[1A.csv"), "--table", "main.default.x"))
+    assert missing.code == 2 and "error: no such file: " in missing.stderr
+    assert "no\\x1b[2J\\x1b[1A.csv" in missing.stderr
+
+
+def test_an_error_quoting_a_path_that_ends_in_a_backslash_shows_it_once(cli: Cli, tmp_path: Path) -> None:
+    """Issue C: the user's text verbatim, a trailing backslash not doubled."""
+    result = no_traceback(cli("data", "load", str(tmp_path / "dir\\"), "--table", "main.default.x"))
+    assert result.code == 2
+    assert f"error: no such file: {tmp_path / 'dir'}\\\n" in result.stderr, result.stderr

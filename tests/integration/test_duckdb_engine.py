@@ -404,11 +404,19 @@ def test_files_that_are_not_catalogs_are_left_alone(catalogs: Path) -> None:
     directory = catalogs / "catalogs"
     (directory / "not a catalog.duckdb").write_text("ignored: not a catalog name")
     (directory / "notes.txt").write_text("ignored: not a .duckdb file")
-    DuckDBEngine.open(catalogs / "other.duckdb", "monitoring").close()
-    (catalogs / "other.duckdb").rename(directory / "monitoring.duckdb")  # the store's own catalog wins
     with open_home(catalogs) as engine:
         assert set(engine.catalog_files) == {"monitoring", "prod", "system"}
         assert engine.execute("SELECT COUNT(*) FROM monitoring.gold.budget").rows == ((0,),)
+
+
+def test_a_catalog_file_named_like_the_store_is_an_error_naming_it(catalogs: Path) -> None:
+    """Rules reading ``monitoring.x.y`` would read the store and never this file: refused, not shadowed."""
+    DuckDBEngine.open(catalogs / "other.duckdb", "monitoring").close()
+    shadowed = catalogs / "catalogs" / "monitoring.duckdb"
+    (catalogs / "other.duckdb").rename(shadowed)
+    with pytest.raises(SetupError) as caught:
+        open_home(catalogs)
+    assert str(shadowed) in caught.value.message and "another catalog name" in (caught.value.hint or "")
 
 
 def test_a_broken_catalog_file_is_an_error_naming_it(catalogs: Path) -> None:

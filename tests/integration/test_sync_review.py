@@ -191,6 +191,22 @@ def test_import_prune_deletes_exactly_the_missing_rules(cli: Cli, tmp_path: Path
     assert [r["alert_id"] for r in cli("rules", "list", "--json").json()] == ["R-000", "R-002", "R-003"]
 
 
+@pytest.mark.parametrize("content", ["", "# the rules moved to rules/\n", "[]\n", "---\n"])
+def test_import_prune_of_files_without_a_rule_is_refused_and_deletes_nothing(
+    cli: Cli, tmp_path: Path, content: str
+) -> None:
+    full, empty = tmp_path / "full.yaml", tmp_path / "empty.yaml"
+    full.write_text(yaml.safe_dump([_document(i) for i in range(3)]))
+    empty.write_text(content)
+    assert cli("rules", "import", str(full)).code == 0
+    for args in (["--prune", str(empty)], ["--prune", "--dry-run", str(empty)]):
+        refused = cli("rules", "import", *args)
+        assert refused.code == 2 and "it would delete every stored rule" in refused.stderr, refused.stderr
+        assert "rules delete" in refused.stderr
+    assert [r["alert_id"] for r in cli("rules", "list", "--json").json()] == ["R-000", "R-001", "R-002"]
+    assert cli("rules", "import", str(empty)).code == 0  # without --prune an empty file changes nothing
+
+
 def _document(index: int, channels: list[str] | None = None) -> dict[str, Any]:
     return {**BASE_RULE, "alert_id": f"R-{index:03d}", "alert_name": f"Rule {index:03d}",
             "alert_query_template": "SELECT 1 AS value", "notification_channels": channels or []}  # fmt: skip

@@ -528,3 +528,23 @@ def test_a_405_names_every_method_of_the_path_and_a_404_the_readme(center: Cente
     assert center.api("GET", "/rules/COST-001/evaluate").headers["allow"] == "POST"
     missing = _finding_error(center.api("GET", "/nothing-here"), 404, "NOT_FOUND")
     assert "README, section The Alert Center" in missing["hint"] and "DESIGN" not in json.dumps(missing)
+
+
+@pytest.mark.parametrize(
+    ("back", "lands_on"),
+    [
+        ("/ui/rules?domain=COST", "/ui/rules?domain=COST"),
+        ("/ui/rules/✓", "/ui/"),  # not ASCII: a header cannot carry it (a 500 before)
+        ("/ui/rules\r\nX-Evil: 1", "/ui/"),
+        ("//evil.example/ui", "/ui/"),
+        ("/uievil", "/ui/"),
+        ("/ui/../api/lakealerts/v1/rules", "/ui/"),
+        ("/ui\\evil.example", "/ui/"),
+    ],
+)
+def test_a_forms_way_back_is_a_path_of_this_ui(center: Center, back: str, lands_on: str) -> None:
+    headers = {"HX-Request": "true", "Sec-Fetch-Site": "same-origin"}
+    form = {"alert_ids": "NOPE-1", "action": "disable", "back": back}
+    answer = center.browser().post(center.url + "/ui/rules/bulk", data=form, headers=headers, timeout=30)
+    assert answer.status_code == 204, answer.text
+    assert answer.headers["HX-Redirect"].split("?flash=")[0].split("&flash=")[0] == lands_on

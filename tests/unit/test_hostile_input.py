@@ -347,3 +347,23 @@ def test_no_hostile_document_crashes_or_is_stored(changes: dict[str, Any]) -> No
     for problem in report.problems:
         assert problem.field and problem.message and problem.hint
         json.dumps(problem.to_problem_dict())  # printable as --json, whatever the input was
+
+
+@FAST
+@given(text=st.text(st.characters(codec="utf-8"), max_size=30))
+def test_json_written_by_any_json_writer_reads_back_the_same_text(tmp_path: Path, text: str) -> None:
+    """``json.dumps`` escapes a character beyond the BMP as a UTF-16 pair (an emoji in a rule name, as
+    ``rules list --json`` writes it): it reads back as that one character, not two lone surrogates."""
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps([{**BASE_RULE, "alert_name": text or "x", "tags": {text: text}}]))
+    (document,) = read_documents(path)
+    assert document["alert_name"] == (text or "x") and document["tags"] == {text: text}
+
+
+def test_an_emoji_name_from_json_imports_and_a_lone_surrogate_is_still_refused(tmp_path: Path) -> None:
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps([{**BASE_RULE, "alert_name": "Budget \U0001f4b8"}]))
+    parsed = parse_rules(read_documents(path))
+    assert parsed.problems == [] and parsed.valid[0].alert_name == "Budget \U0001f4b8"
+    path.write_text('[{"alert_id": "A", "alert_name": "lone \\ud83d here"}]')
+    assert [p.field for p in parse_rules(read_documents(path)).problems if p.field == "alert_name"] == ["alert_name"]

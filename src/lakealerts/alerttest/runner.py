@@ -28,7 +28,7 @@ from lakealerts.engines.duckdb import DuckDBEngine
 from lakealerts.model import AlertRule, NotificationDestination
 from lakealerts.runtime.dispatch import Dispatcher
 from lakealerts.runtime.outbox import Outbox
-from lakealerts.runtime.ports import MemoryRuntimeStore
+from lakealerts.runtime.ports import DeliveryStatus, MemoryRuntimeStore, RuleRun
 from lakealerts.runtime.query import EngineQuery
 from lakealerts.runtime.replay import Instant, replay
 from lakealerts.runtime.round import Runtime
@@ -44,6 +44,7 @@ from lakealerts.sql.rewrite import (
     parameter_rows,
     wall_clock,
 )
+from lakealerts.validate.static import render_blocker
 
 
 @dataclass
@@ -223,8 +224,22 @@ def _run(test: AlertTest, setting: FileSetting, result: TestResult) -> None:
                 transport.take(),
                 evaluation.expect_notifications,
             )
+            result.failures += unrendered_messages(index, instants[index - 1].isoformat(), run, rule)
             if index < len(instants):
                 clock[0] = instants[index]
+
+
+def unrendered_messages(step: int, at: str, run: RuleRun, rule: AlertRule) -> list[StepFailure]:
+    """A failure for each message of the tick that could not be rendered (a malformed custom template): the
+    runtime records it FAILED and never sends it, which no test expects, whatever its ``expect_notifications``.
+    The template at fault is named with the fix when validation can tell (TEMPLATE_PARSE_ERROR)."""
+    blocker = render_blocker(rule)
+    named = f"cannot render the message: {blocker.field}: {blocker.message} (fix: {blocker.hint})" if blocker else None
+    return [
+        StepFailure(step, at, "message", f"a rendered message on {delivery.channel}", named or delivery.last_error)
+        for delivery in run.deliveries
+        if delivery.status == DeliveryStatus.FAILED and delivery.message is None
+    ]
 
 
 class _AsWritten(Mapping[str, str]):

@@ -123,6 +123,8 @@ def _readable(file: Path) -> Path:
         raise UsageError(f"{file} is not a file", hint="pass one CSV, Parquet or JSON file; load several one by one")
     if not os.access(path, os.R_OK):
         raise UsageError(f"cannot read {file}: permission denied", hint="check the file's permissions")
+    if path.stat().st_size == 0:  # DuckDB would make a table of one VARCHAR column named column0 from it
+        raise UsageError(f"{file} is empty", hint="export the table again (a CSV needs at least its header line)")
     return path.resolve()
 
 

@@ -11,7 +11,7 @@ from lakealerts.app.context import AppContext
 from lakealerts.app.evaluate import dispatcher, migrate
 from lakealerts.app.rules import ImportReport, read_all
 from lakealerts.documents import parse_destinations
-from lakealerts.errors import NotFoundError
+from lakealerts.errors import NotFoundError, UsageError
 from lakealerts.findings import Finding
 from lakealerts.model import AlertRule, StoredDestination
 from lakealerts.runtime.channels import Channel, SmtpSettings
@@ -21,6 +21,7 @@ from lakealerts.runtime.outbox import Outbox
 from lakealerts.runtime.ports import Delivery, DeliveryStatus
 from lakealerts.runtime.state import AlertStatus, NotifyEvent
 from lakealerts.store.runtime import StoreRuntime
+from lakealerts.validate.static import render_blocker
 
 TEST_SUBJECT_PREFIX = "[test] "
 # The message of `destinations test` without --rule: a made-up rule, so every template variable has a value.
@@ -119,7 +120,8 @@ def send_test_message(ctx: AppContext, destination_id: str, rule_id: str | None 
     """Send one test message through ``destination_id`` now (also when it is disabled): rendered with the rule
     ``rule_id``'s templates as if it had just triggered, or a sample message. One attempt, no retry; recorded in
     the outbox with the event ``test`` and an id of its own (real messages never have that event), so it
-    never stands for, nor de-duplicates, a real message. NotFoundError for an unknown destination or rule."""
+    never stands for, nor de-duplicates, a real message. NotFoundError for an unknown destination or rule;
+    UsageError, naming the rule, the field and the fix, for a rule whose message cannot be rendered."""
     migrate(ctx)
     with ctx.store(read_only=True) as store:
         destinations = store.destinations_by_id(problems=[])
@@ -132,7 +134,10 @@ def send_test_message(ctx: AppContext, destination_id: str, rule_id: str | None 
         )
     now = ctx.now()
     value = SAMPLE_VALUE if rule is SAMPLE_RULE else triggering_value(rule, SAMPLE_VALUE)
-    message = render_message(rule, str(AlertStatus.TRIGGERED), str(AlertStatus.OK), value, now)
+    try:
+        message = render_message(rule, str(AlertStatus.TRIGGERED), str(AlertStatus.OK), value, now)
+    except Exception as error:  # a malformed template: the rule is at fault, not the destination; nothing is sent
+        raise unrenderable(rule, error) from None
     message = replace(message, subject=TEST_SUBJECT_PREFIX + message.subject)
     channel = Channel(destination_id, destination.destination_type, destination.config_json)
     outbox = Outbox(ctx.settings.outbox_dir, SmtpSettings.from_env(ctx.env).sender)
@@ -145,3 +150,16 @@ def send_test_message(ctx: AppContext, destination_id: str, rule_id: str | None 
     records.finish([final])
     return DestinationTest(destination_id, destination.destination_type.value, rule.alert_id, final,
                            destination.is_enabled)  # fmt: skip
+
+
+def unrenderable(rule: AlertRule, error: Exception) -> UsageError:
+    """The error for a rule whose message cannot be rendered: the template field that does not parse, why, and
+    the fix (what ``validate`` reports as TEMPLATE_PARSE_ERROR)."""
+    finding = render_blocker(rule)
+    if finding is not None:
+        return UsageError(f"rule {rule.alert_id}: {finding.field}: cannot render the message: {finding.message}",
+                          finding.hint)  # fmt: skip
+    return UsageError(
+        f"rule {rule.alert_id}: cannot render the message: {type(error).__name__}: {error}",
+        hint=f"fix custom_subject_template / custom_body_template (lakealerts validate --rule {rule.alert_id})",
+    )

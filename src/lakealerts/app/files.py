@@ -23,6 +23,7 @@ from lakealerts.errors import UsageError
 from lakealerts.values import printable, shown
 from lakealerts.yaml_keys import first_duplicate
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_DEPTH = 64  # levels of nesting; rule and destination documents need four
 MAX_VALUES = 5_000_000  # YAML nodes once aliases are expanded ("billion laughs")
 _ID_KEYS = {"alert_id": "rule", "destination_id": "destination"}
@@ -112,6 +113,15 @@ class _StrictLoader(yaml.SafeLoader):
             return super().construct_object(node, deep=deep)
         except (ValueError, OverflowError) as exc:
             raise _RefusedError(self._unbuildable(node, exc), node.start_mark, _VALUE_HINT, self._in(node)) from None
+
+    def construct_scalar(self, node: Node) -> Any:
+        """A scalar's text; a character beyond the BMP escaped as a UTF-16 pair (``"\\ud83d\\udcb8"``, how JSON
+        writers escape an emoji) is joined into that one character, as a JSON reader would (YAML keeps two
+        lone surrogates, which no string may hold); a lone surrogate stays and is refused by the model."""
+        value = super().construct_scalar(node)  # type: ignore[arg-type]
+        if isinstance(value, str) and _SURROGATE.search(value):
+            return value.encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
+        return value
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         """A mapping whose keys are unique (YAML would silently keep the last); a bad value names its key."""

@@ -81,6 +81,13 @@ def _check_retriable(records: StoreRuntime, message_ids: Sequence[str]) -> None:
                 f"message {message_id} is a test message: it is answered once and never sent again",
                 hint=f"send a new one: lakealerts destinations test {entry.channel}",
             )
+        if entry.status is DeliveryStatus.SKIPPED:  # final (DESIGN §10.1): its channel was not configured then
+            raise UsageError(
+                f"message {message_id} is SKIPPED ({entry.last_error or 'its channel was not configured'}): a "
+                "skipped message is final and is not sent later",
+                hint=f"configure the channel, then check it with `lakealerts destinations test {entry.channel}`; "
+                "the rule's next notification is sent through it",
+            )
         if entry.status not in (DeliveryStatus.PENDING, DeliveryStatus.FAILED):
             raise UsageError(
                 f"message {message_id} is {entry.status}: only PENDING and FAILED messages are sent again",

@@ -74,6 +74,12 @@ def import_rules(ctx: AppContext, paths: Sequence[Path], *, prune: bool = False,
     with ctx.store(require_tables=False) as store:
         store.init()  # also for a dry run: an empty store has tables to compare with
         documents = read_all(paths)
+        if prune and not documents:  # an empty, truncated or comments-only file would delete every stored rule
+            raise UsageError(
+                f"--prune with no rule in {', '.join(str(path) for path in paths)}: it would delete every stored rule",
+                hint="pass the files that hold your rules (these hold no document), or delete rules on purpose "
+                "with `lakealerts rules delete ID…`",
+            )
         parsed = parse_rules(documents)
         report = ImportReport(rejected=parsed.problems, dry_run=dry_run)
         counts = store.upsert_rules(parsed.valid, ctx.now(), dry_run=dry_run)

@@ -66,7 +66,7 @@ def replay_rule(
     timeline = []
     for step in replay(runtime, [rule], destinations, (_pinned(clock, at) for at in instants)):
         run = step.runs[0]
-        timeline.append(TimelinePoint(step.instant.now, run.value, str(run.state), len(run.deliveries)))
+        timeline.append(TimelinePoint(step.instant.now, run.value, str(run.state), len(run.deliveries), run.error))
     return timeline
 
 
@@ -108,8 +108,17 @@ def backtest_rule(
         summarize(timeline, rule.threshold_operator, flap_window),
         timeline,
         swept,
-        list(queries.findings),
+        [*queries.findings, *_errors(timeline)],
     )
+
+
+def _errors(timeline: Sequence[TimelinePoint]) -> list[str]:
+    """One finding that says why evaluations ended ERROR (the first one's error), as ``eval`` would show it."""
+    failed = [point for point in timeline if point.state == AlertStatus.ERROR]
+    if not failed:
+        return []
+    first = failed[0]
+    return [f"ERROR at {len(failed)} of {len(timeline)} instants; the first, {first.at.isoformat()}: {first.error}"]
 
 
 def _record(at: datetime, outcome: Outcome) -> QueryRecord:

@@ -38,6 +38,7 @@ class TimelinePoint:
     value: Any
     state: str
     messages: int = 0
+    error: str | None = None  # why an ERROR (kept out of the timeline entry: the rule's findings say it once)
 
     @property
     def notified(self) -> bool:

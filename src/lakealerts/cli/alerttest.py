@@ -70,11 +70,9 @@ def test_command(
     if json_output:
         output.emit_json(report.to_dict())
     else:
-        for line in use.text_lines(report, diff):
-            output.stdout.print(line, markup=False, highlight=False)
+        output.lines(use.text_lines(report, diff))  # expected and actual quote fixtures: shown terminal-safe
         if coverage or coverage_threshold is not None:
-            for line in use.coverage_lines(report.coverage):
-                output.stdout.print(line, markup=False, highlight=False)
+            output.lines(use.coverage_lines(report.coverage))
     low = coverage_threshold is not None and report.coverage.percent < coverage_threshold
     if low:
         output.info(f"coverage {report.coverage.percent:g}% is below --coverage-threshold {coverage_threshold:g}%")

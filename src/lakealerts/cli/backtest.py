@@ -93,7 +93,7 @@ def backtest_command(
     if json_output:
         output.emit_json(result.to_dict())
     elif csv_file is None or str(csv_file) != "-":
-        sys.stdout.write(report.text(result))
+        sys.stdout.write(output.safe(report.text(result)))  # it quotes rule names and errors: terminal-safe
     if record:
         output.info(f"recorded as run {result.run_id} in alert_backtests")
     if result.has_errors:

@@ -80,7 +80,8 @@ def send_test_command(
     crosses its threshold), its subject starts with \\[test], and it is recorded in the outbox with the event
     `test` and an id of its own; a disabled destination is tested too. One attempt, never retried. Exit 0 when
     the peer accepted it, 1 when it was not delivered (refused, or skipped because the channel is not set up:
-    the reason and the fix are printed), 2 for an unknown destination or rule.
+    the reason and the fix are printed), 2 for an unknown destination or rule, or a rule whose message cannot
+    be rendered.
     """
     from lakealerts.app import destinations as use
 

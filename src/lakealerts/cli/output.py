@@ -10,9 +10,11 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from lakealerts.errors import LakeAlertsError
 from lakealerts.findings import Finding
+from lakealerts.values import terminal_text
 
 # Piped output (CI logs, files, tests) gets room for whole ids instead of rich's 80-column default, unless
 # COLUMNS says how wide it is.
@@ -43,12 +45,18 @@ def table(
 ) -> None:
     """A rich table on stdout for people: numbers rounded for reading (``readable``); the ``whole`` columns
     (ids, codes) are never broken across lines, the others wrap to fit the terminal."""
-    view = Table(title=_escape(title) if title else title, title_justify="left", header_style="bold")
+    view = Table(title=Text(safe(title), "table.title") if title else title, title_justify="left", header_style="bold")
     for column in columns:
-        view.add_column(_escape(column), overflow="fold", no_wrap=column in whole)
-    for row in rows:  # cells are user text (a rule named "[/x]" or "[link=…]"): shown verbatim, never as markup
-        view.add_row(*(_escape(readable(cell)) for cell in row))
+        view.add_column(Text(safe(column)), overflow="fold", no_wrap=column in whole)
+    for row in rows:  # cells are user text (a rule named "[/x]", "C:\\" or "\x1b[31m"): shown verbatim, never as markup
+        view.add_row(*(Text(safe(readable(cell))) for cell in row))
     stdout.print(view)
+
+
+def safe(text: str) -> str:
+    """``text`` safe for a terminal: control characters (ESC, CR, C1, bidi overrides …) shown escaped, ESC as
+    ``\\x1b``; line feeds and tabs kept. Every printer here uses it; a command printing on its own uses it too."""
+    return terminal_text(text)
 
 
 def readable(value: Any) -> str:
@@ -67,36 +75,37 @@ _PLAN_STYLES = (("  + ", "green"), ("  ~ drift", "magenta"), ("  ~ ", "yellow"),
 
 def plan(text: str) -> None:
     """A plan on stdout, coloured like terraform's on a terminal (rich drops the colours when piped)."""
-    for line in text.splitlines():
+    for line in safe(text).splitlines():
         style = next((style for prefix, style in _PLAN_STYLES if line.startswith(prefix)), None)
         stdout.print(line, style=style, highlight=False, markup=False)
+
+
+def lines(texts: Iterable[str]) -> None:
+    """Report lines on stdout for people (test results, a backtest report), verbatim and terminal-safe."""
+    for text in texts:
+        stdout.print(Text(safe(text)), highlight=False)
 
 
 def info(message: str) -> None:
     """Progress and summaries for people, on stderr so stdout stays clean for data (verbatim: they quote rule
     names, errors and peers' answers, never markup)."""
-    stderr.print(message, highlight=False, markup=False)
+    stderr.print(Text(safe(message)), highlight=False)
 
 
 def problem(item: Finding) -> None:
     """One rejected rule or destination: which one, which field, what is wrong and how to fix it."""
     stderr.print(
-        f"[red]✗[/red] {item.kind} [bold]{_escape(item.rule_id or '<no id>')}[/bold]: "
-        f"[bold]{_escape(item.field)}[/bold]: {_escape(item.message)}\n    fix: {_escape(item.hint or '')}",
+        Text.assemble(
+            ("✗", "red"), f" {safe(item.kind)} ", (safe(item.rule_id or "<no id>"), "bold"), ": ",
+            (safe(item.field), "bold"), f": {safe(item.message)}\n    fix: {safe(item.hint or '')}",
+        ),
         highlight=False,
-    )
+    )  # fmt: skip
 
 
 def error(exc: LakeAlertsError) -> None:
     """A user error: message and fix, no traceback."""
-    text = f"[red]error:[/red] {_escape(exc.message)}"
+    text = Text.assemble(("error:", "red"), f" {safe(exc.message)}")
     if exc.hint:
-        text += f"\n  fix: {_escape(exc.hint)}"
+        text.append(f"\n  fix: {safe(exc.hint)}")
     stderr.print(text, highlight=False)
-
-
-def _escape(text: str) -> str:
-    """User text verbatim under rich markup (``[x]``, ``\\[x]``, a trailing backslash)."""
-    from rich.markup import escape
-
-    return escape(text)

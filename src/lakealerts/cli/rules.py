@@ -79,7 +79,11 @@ def show_rule(
                 "schedule",
                 f"{rule.schedule_cron} — {details.schedule_description} ({rule.schedule_timezone})",
             ),
-            ("next fire times", "\n".join(moment.isoformat() for moment in details.next_fire_times)),
+            (
+                "next fire times",
+                "\n".join(moment.isoformat() for moment in details.next_fire_times)
+                or "never (the schedule has no fire time after now)",
+            ),
             ("channels", ", ".join(rule.notification_channels) or "-"),
             ("owner", rule.owner),
             ("enabled / paused", f"{rule.is_enabled} / {rule.pause_status.value}"),
@@ -106,7 +110,8 @@ def import_command(
     schedule_timezone=UTC. Audit and sync keys are ignored; any other unknown key rejects the rule.
 
     With --prune, stored rules whose id is in none of the files are deleted (a rejected rule still counts as
-    present), and the next `sync` retires their alerts per --delete-policy.
+    present), and the next `sync` retires their alerts per --delete-policy. Files without any document are
+    refused with --prune (exit 2): they would delete every rule.
     """
     from lakealerts.app import rules as use
 

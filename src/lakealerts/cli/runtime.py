@@ -73,8 +73,10 @@ def _print_runs(result: use.EvalResult, json_output: bool, app: AppContext) -> N
         rows.append((run.alert_id, run.state, _short(run.value), (run.error or "").split("\n")[0][:120], sent))
     output.table(None, ("rule", "state", "value", "error", "notifications"), rows)
     triggered = sum(1 for run in runs if run.state == "TRIGGERED")
+    errors = [run.alert_id for run in runs if run.state == "ERROR"]
+    failing = f", {len(errors)} in ERROR ({', '.join(errors)}: exit 1)" if errors else ""
     note = f"; messages in {app.settings.outbox_dir}" if notify else " (preview: state not advanced, nothing sent)"
-    output.info(f"{len(runs)} rules evaluated, {triggered} triggered{note}")
+    output.info(f"{len(runs)} {'rule' if len(runs) == 1 else 'rules'} evaluated, {triggered} triggered{failing}{note}")
     deliveries = [d for run in runs for d in run.deliveries]
     for reason, count in sorted(Counter(d.last_error or "" for d in deliveries if d.status == "SKIPPED").items()):
         output.info(f"{count} messages not sent: {reason}")  # e.g. no SMTP configured: said, not hidden
@@ -83,9 +85,19 @@ def _print_runs(result: use.EvalResult, json_output: bool, app: AppContext) -> N
         output.info(f"earlier messages sent again: {sent}; given up after 24 h: {result.expired}")
 
 
-def _short(value: Any) -> str:
+def _short(value: Any, limit: int = 40) -> str:
+    """The value as shown (terminal-safe: ESC as ``\\x1b``), then shortened to ``limit`` characters; the cut
+    falls between whole characters of the value, never inside the escape of one."""
     text = output.readable(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    pieces = [output.safe(char) for char in text[: limit + 1]]  # an escape is never shorter than its character
+    if len(text) <= limit and sum(map(len, pieces)) <= limit:
+        return "".join(pieces)
+    kept: list[str] = []
+    for piece in pieces:
+        if sum(map(len, kept)) + len(piece) > limit - 3:
+            break
+        kept.append(piece)
+    return "".join(kept) + "..."
 
 
 def history(

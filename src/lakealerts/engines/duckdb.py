@@ -156,8 +156,8 @@ class DuckDBEngine(ClosingEngine):
         too, under its name and read-only: rules only read them, and readers share a file. ``write_catalogs``
         names the catalogs this session writes (``demo-data --system``): attached read-write, their file
         created when missing (ignored in ``read_only`` mode). A file for ``catalog`` itself in
-        ``catalogs_dir`` is ignored: the store is that catalog. Raises :class:`StoreLockedError` when a lock
-        outlasts the wait.
+        ``catalogs_dir`` is a SetupError (rules would read the store under that name, never the file).
+        Raises :class:`StoreLockedError` when a lock outlasts the wait.
         """
         validate_identifier(catalog, "catalog")
         path = Path(path)
@@ -374,9 +374,17 @@ def _extra_catalogs(catalog: str, directory: Path | None, writes: Collection[str
     if directory is None:
         return {}
     found = catalog_files(directory)
+    shadowed = found.get(catalog.lower())
+    if shadowed is not None:  # two files for one catalog name: rules would silently read the store, not this one
+        raise SetupError(
+            f"the catalog {catalog!r} is the store's (--catalog) and also has its own file, {shadowed}: "
+            f"rules reading {catalog}.<schema>.<table> would see only the store",
+            hint=f"keep the store under another catalog name (the default is monitoring), or move {shadowed.name} "
+            f"out of {shadowed.parent}",
+        )
     for name in writes:
         found.setdefault(name, catalog_file(directory, name))
-    found.pop(catalog.lower(), None)
+    found.pop(catalog.lower(), None)  # a write of the store's own catalog goes to the store
     if any(not file.exists() for file in found.values()):
         Path(directory).mkdir(parents=True, exist_ok=True)
     return dict(sorted(found.items()))

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from lakealerts.values import one_line, terminal_text
 
 _LONG_TEXT = 60  # a text this long, or with a line break, is shown as a unified diff
 
@@ -27,13 +30,14 @@ class Change:
         return {"path": self.path, "before": self.before, "after": self.after}
 
     def to_text(self) -> list[str]:
-        """``path: before → after``, or for long text a unified diff under the path."""
+        """``path: before → after``, or for long text a unified diff under the path.
+
+        Either side may come from the workspace: the diff's lines are the text's line feeds, and every other
+        control character in them (ESC, CR, a lone vertical tab …) is shown escaped, ESC as ``\\x1b``."""
         if _is_long(self.before) or _is_long(self.after):
-            lines = difflib.unified_diff(
-                str(self.before or "").splitlines(), str(self.after or "").splitlines(), "before", "after", lineterm=""
-            )
-            return [f"{self.path}:", *(f"    {line}" for line in lines)]
-        return [f"{self.path}: {_show(self.before)} → {_show(self.after)}"]
+            lines = difflib.unified_diff(_lines(self.before), _lines(self.after), "before", "after", lineterm="")
+            return [f"{one_line(self.path)}:", *(f"    {line}" for line in lines)]
+        return [f"{one_line(self.path)}: {_show(self.before)} → {_show(self.after)}"]
 
 
 def changes(before: Mapping[str, Any], after: Mapping[str, Any], prefix: str = "") -> tuple[Change, ...]:
@@ -53,6 +57,13 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+def _lines(value: Any) -> list[str]:
+    """The text's lines as ``splitlines`` has them, but broken only at line feeds (CR LF counts as one); any other
+    control character stays inside its line, shown escaped (``terminal_text``: tabs kept)."""
+    lines = re.split(r"\r?\n", str(value or ""))
+    return [terminal_text(line) for line in (lines[:-1] if lines[-1] == "" else lines)]
+
+
 def _is_long(value: Any) -> bool:
     return isinstance(value, str) and ("\n" in value or len(value) > _LONG_TEXT)
 
@@ -60,8 +71,10 @@ def _is_long(value: Any) -> bool:
 def _show(value: Any) -> str:
     if value is None:
         return "(none)"
-    if isinstance(value, str):
-        return json.dumps(value)
+    if isinstance(value, str):  # quoted, in its own characters ("über", "💸"); controls and bidi shown escaped
+        return one_line(json.dumps(value, ensure_ascii=False))
     if isinstance(value, float) and value.is_integer():
         return str(int(value)) if abs(value) < 1e15 else repr(value)
-    return json.dumps(value, default=str, sort_keys=True) if isinstance(value, list | dict) else str(value)
+    if isinstance(value, list | dict):
+        return one_line(json.dumps(value, default=str, sort_keys=True, ensure_ascii=False))
+    return one_line(str(value))

@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import pystache
+from pystache.parser import ParsingError
 from sqlglot import exp
 
 from lakealerts import quartz
@@ -23,6 +25,13 @@ from lakealerts.sql.readonly import parse_query
 from lakealerts.sql.render import position, render, template_findings
 
 _MUSTACHE = re.compile(r"\{\{\{?\s*([#^/&!>]?)\s*([^}\s]+)\s*\}?\}\}")
+_OPENING_TAG = re.compile(r"\{\{\s*([#^])\s*(.+?)\s*\}\}")
+_EXPECTED_CLOSING = re.compile(r"expected \{\{/(.+?)\}\}$")  # pystache's "… Found {{/b}}, expected {{/a}}"
+TEMPLATE_FIELDS = ("custom_subject_template", "custom_body_template")
+TEMPLATE_SYNTAX_HINT = (
+    "close every {{#name}} and {{^name}} with its own {{/name}}, innermost first, and remove any stray {{/name}}; "
+    "Mustache has no escape: to write {{ literally, change the delimiters first, e.g. {{=<% %>=}} … <%ALERT_NAME%>"
+)
 # Databricks' alert template variables (kept byte for byte) and ours (replaced before upload and locally).
 DATABRICKS_TEMPLATE_VARIABLES = frozenset({
     "ALERT_NAME", "ALERT_STATUS", "ALERT_CONDITION", "ALERT_THRESHOLD", "ALERT_URL", "ALERT_COLUMN",
@@ -142,9 +151,66 @@ def _aggregation_findings(rule: AlertRule, context: StaticContext) -> list[Findi
     ]
 
 
-def _template_variable_findings(rule: AlertRule, context: StaticContext) -> list[Finding]:
+def template_syntax_findings(rule: AlertRule) -> list[Finding]:
+    """``TEMPLATE_PARSE_ERROR`` for each custom template Mustache cannot parse (a stray ``{{/x}}``, ``{{#a}}`` closed
+    by ``{{/b}}`` or never closed): such a message is never rendered, on any channel."""
     findings = []
-    for field_name in ("custom_subject_template", "custom_body_template"):
+    for field_name in TEMPLATE_FIELDS:
+        text = getattr(rule, field_name)
+        problem = template_syntax_problem(text) if text else None
+        if problem is not None:
+            message, hint, offset = problem
+            line, col = position(text, offset)
+            findings.append(Finding("TEMPLATE_PARSE_ERROR", field_name, message, hint, line, col))
+    return findings
+
+
+def render_blocker(rule: AlertRule) -> Finding | None:
+    """The ``TEMPLATE_PARSE_ERROR`` of the first custom template that stops the message from being rendered at all
+    (the renderer tolerates an unclosed section, validation does not), or None."""
+    if not rule.use_custom_template:
+        return None
+    for finding in template_syntax_findings(rule):
+        try:
+            pystache.parse(getattr(rule, finding.field))
+        except Exception:
+            return finding
+    return None
+
+
+def template_syntax_problem(text: str) -> tuple[str, str, int] | None:
+    """Why Mustache (pystache, what renders every message) cannot parse ``text``: the message, the fix and the
+    offset of the tag at fault; None when it parses. An unclosed section counts too (rendering would silently
+    drop it, and other Mustache engines refuse it)."""
+    try:
+        pystache.parse(text, raise_on_mismatch=True)
+    except ParsingError as error:
+        end = error.info.position if error.info is not None else 0
+        start = max(text.rfind("{{", 0, end), 0)
+        opening = _OPENING_TAG.match(text, start)
+        if str(error).startswith("Did not find a matching tag") and opening is not None:
+            sigil, name = opening.groups()  # (pystache's own text may name the wrong section when they nest)
+            return f"{{{{{sigil}{name}}}}} is never closed by {{{{/{name}}}}}", TEMPLATE_SYNTAX_HINT, start
+        found = f"{{{{/{error.info.tag_key}}}}}" if error.info is not None else "a closing tag"
+        expected = _EXPECTED_CLOSING.search(str(error))
+        if expected is None:
+            what = f"{found} closes a section that was never opened"
+        else:
+            what = f"{found} comes where {{{{/{expected.group(1)}}}}} must close the innermost section first"
+        return f"{what} (Mustache: {error})", TEMPLATE_SYNTAX_HINT, start
+    except Exception as error:  # e.g. IndexError for a delimiter change without two delimiters ("{{=x=}}")
+        hint = "a delimiter change names two delimiters, e.g. {{=<% %>=}}; or remove the tag"
+        return (
+            f"the template does not parse (Mustache: {type(error).__name__}: {error})",
+            hint,
+            max(text.find("{{="), 0),
+        )
+    return None
+
+
+def _template_variable_findings(rule: AlertRule, context: StaticContext) -> list[Finding]:
+    findings = template_syntax_findings(rule)
+    for field_name in TEMPLATE_FIELDS:
         text = getattr(rule, field_name)
         if not text:
             continue

@@ -7,6 +7,7 @@ refresh (``HX-Request``). Routes call use cases, never the store.
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -298,9 +299,14 @@ def _days(text: str | None) -> int:
     return int(text) if text and text.isdigit() and int(text) in CHART_DAYS else 7
 
 
+# A path of this UI in printable ASCII without spaces or backslashes: no open redirect, and nothing a header
+# cannot carry (a non-ASCII or control character in HX-Redirect failed the response with a 500).
+_UI_PATH = re.compile(r"/ui(?:[/?#][!-\[\]-~]*)?")
+
+
 def _next(target: str | None) -> str:
-    """Only a path of this UI (no open redirect)."""
-    if target and target.startswith("/ui") and not target.startswith("//"):
+    """Where to go after a form: ``target`` when it is a path of this UI, else the overview."""
+    if target and _UI_PATH.fullmatch(target) and ".." not in target.split("?")[0].split("#")[0].split("/"):
         return target
     return "/ui/"
 

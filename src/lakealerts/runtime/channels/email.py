@@ -13,13 +13,17 @@ from urllib.parse import parse_qs, unquote, urlparse
 from lakealerts.model import DestinationType
 from lakealerts.runtime.channels.base import Channel, DeliveryError, DeliverySettings, SkippedDelivery
 from lakealerts.runtime.messages import Message
+from lakealerts.values import LINE_CONTROLS
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+# The one-line rule of the model: C0/C1 controls and U+2028/U+2029, i.e. every character str.splitlines() breaks
+# on (\n, \r, \x0b, \x0c, \x1c-\x1e, \x85, \u2028, \u2029), which the e-mail package refuses in a header.
+_CONTROL = re.compile(f"(?:{LINE_CONTROLS.pattern})+")
 
 
 def header_value(text: str) -> str:
-    """A header value with control characters (CR, LF, NUL …) folded to spaces: a rendered subject or an
-    alert id can never inject a header or break the e-mail (import refuses them too; this is the last line)."""
+    """A header value with control characters (CR, LF, NUL, U+2028 …) folded to spaces: a rendered subject (a
+    query value in it) or an alert id can never inject a header or break the e-mail (import refuses them in the
+    rule's own values too; this is the last line)."""
     return _CONTROL.sub(" ", text).strip()
 
 
