@@ -193,3 +193,19 @@ def test_an_error_quoting_a_path_that_ends_in_a_backslash_shows_it_once(cli: Cli
     result = no_traceback(cli("data", "load", str(tmp_path / "dir\\"), "--table", "main.default.x"))
     assert result.code == 2
     assert f"error: no such file: {tmp_path / 'dir'}\\\n" in result.stderr, result.stderr
+
+
+def test_a_plain_secret_is_stored_with_a_warning_that_names_what_will_refuse_it(cli: Cli, tmp_path: Path) -> None:
+    destinations = tmp_path / "destinations.yaml"
+    destinations.write_text(
+        "- {destination_id: my_hook, destination_name: Hook, destination_type: WEBHOOK,\n"
+        "   config_json: {url: 'https://hooks.example.com/T0/secret-path'}, owner: ops@example.com}\n"
+        "- {destination_id: ref_hook, destination_name: Ref, destination_type: WEBHOOK,\n"
+        "   config_json: {url: '${env:OPS_HOOK_URL}'}, owner: ops@example.com}\n"
+    )
+    for args in ((), ("--json",)):
+        result = no_traceback(cli("destinations", "import", str(destinations), *args))
+        assert result.code == 0
+        assert result.stderr.count("warning: destination my_hook: config_json.url is a plain secret") == 1
+        assert "DESTINATION_PLAIN_SECRET" in result.stderr and "${env:ALERTS_MY_HOOK_URL}" in result.stderr
+        assert "ref_hook" not in result.stderr and "secret-path" not in result.stderr

@@ -95,7 +95,7 @@ def test_destinations_are_planned_and_their_secrets_never_shown(harness: Harness
     harness.sync()
     again = harness.plan()
     assert again.to_dict()["destinations"]["update"] == ["slack_ops"]
-    assert "destination slack_ops  (config re-sent; secrets (re-sent), never shown)" in again.to_text()
+    assert "  = re-send destination slack_ops  (every sync sends its config; secrets never shown)" in again.to_text()
     assert SLACK_SECRET not in again.to_text() + str(again.to_dict())
 
 

@@ -21,7 +21,7 @@ from lakealerts.runtime.outbox import Outbox
 from lakealerts.runtime.ports import Delivery, DeliveryStatus
 from lakealerts.runtime.state import AlertStatus, NotifyEvent
 from lakealerts.store.runtime import StoreRuntime
-from lakealerts.validate.static import render_blocker
+from lakealerts.validate.static import plain_secrets, render_blocker
 
 TEST_SUBJECT_PREFIX = "[test] "
 # The message of `destinations test` without --rule: a made-up rule, so every template variable has a value.
@@ -52,6 +52,13 @@ def import_destinations(ctx: AppContext, paths: Sequence[Path]) -> ImportReport:
         report = ImportReport(rejected=parsed.problems)
         ids = [destination.destination_id for destination in parsed.valid]
         report.add(ids, store.upsert_destinations(parsed.valid, ctx.now()))
+    report.warnings = [
+        f"destination {destination.destination_id}: config_json.{key} is a plain secret: it is stored and local "
+        f"delivery uses it, but rules that use it fail `validate` (DESTINATION_PLAIN_SECRET) and `sync` skips "
+        f"them; fix: {hint}"
+        for destination in parsed.valid
+        for key, hint in plain_secrets(destination)
+    ]
     return report
 
 

@@ -33,6 +33,7 @@ class ImportReport:
     rejected: list[Finding] = field(default_factory=list)
     pruned: list[str] | None = None  # with --prune: the stored rules the files no longer hold (deleted)
     dry_run: bool = False
+    warnings: list[str] = field(default_factory=list)  # stored, but something else will refuse it (text only)
 
     @property
     def rejected_documents(self) -> int:

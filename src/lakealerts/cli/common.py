@@ -16,6 +16,8 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document 
 
 def finish_import(report: ImportReport, what: str, json_output: bool) -> None:
     """Print an import's outcome and exit 1 if anything was rejected."""
+    for warning in report.warnings:  # on stderr with --json too: stored, yet something downstream refuses it
+        output.info(f"warning: {warning}")
     if json_output:
         output.emit_json(report.to_dict())
     else:

@@ -282,16 +282,19 @@ def _channel_findings(rule: AlertRule, context: StaticContext) -> list[Finding]:
                 )
             )
         else:
-            findings += _plain_secret_findings(destination)
+            findings += [
+                Finding("DESTINATION_PLAIN_SECRET", "notification_channels",
+                        f"destination {destination.destination_id!r} holds a plain secret in config_json.{key}", hint)
+                for key, hint in plain_secrets(destination)
+            ]  # fmt: skip
     return findings
 
 
-def _plain_secret_findings(destination: NotificationDestination) -> list[Finding]:
+def plain_secrets(destination: NotificationDestination) -> list[tuple[str, str]]:
+    """The secret fields of ``destination``'s config written as plain values, each with the fix (a reference)."""
     return [
-        Finding(
-            "DESTINATION_PLAIN_SECRET",
-            "notification_channels",
-            f"destination {destination.destination_id!r} holds a plain secret in config_json.{key}",
+        (
+            key,
             f"store a reference as the whole value instead, e.g. ${{env:{_env_name(destination.destination_id, key)}}}"
             " or {{secrets/<scope>/<key>}}",
         )
