@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import base64
+import html
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lakealerts.documents import parse_destinations
 from lakealerts.engines.duckdb import DuckDBEngine
 from lakealerts.model import NotificationDestination
 from lakealerts.runtime.channels import DefaultTransport, SmtpSettings
+from lakealerts.runtime.channels.slack import slack_quote
+from lakealerts.runtime.channels.teams import teams_quote
 from lakealerts.runtime.ports import RuleRun
 from lakealerts.runtime.round import Runtime
 from lakealerts.sql.identifiers import Namespace
@@ -92,9 +97,11 @@ def test_every_channel_receives_its_payload(
     assert mail["Subject"] == subject and mail["To"] == "ops@example.com"
     assert "cost=9000.0; owner o@example.com" in mail.get_payload()
     (slack,) = http.on("/slack")
-    assert slack.body == {"text": f"*{subject}*\ncost=9000.0; owner o@example.com"}
+    # Slack shows &gt; as ">": every value is written in its markup (the condition's ">" included)
+    assert slack.body == {"text": "*WARNING Base: 9000.0 value &gt; 5000.0*\ncost=9000.0; owner o@example.com"}
     (teams,) = http.on("/teams")
-    assert teams.body["@type"] == "MessageCard" and teams.body["title"] == subject
+    assert teams.body["@type"] == "MessageCard" and teams.body["title"] == "WARNING Base: 9000.0 value &#62; 5000.0"
+    assert teams.body["summary"] == subject
     (hook,) = http.on("/hook")
     assert hook.headers["Authorization"] == "Basic " + base64.b64encode(f"bot:{SECRET}".encode()).decode()
     assert hook.body["state"] == "TRIGGERED" and hook.body["previous_state"] == "UNKNOWN"
@@ -198,3 +205,48 @@ def test_unreachable_webhook_error_names_the_host_never_the_url(store: Store, tm
     assert "WHOLEURLSECRET" not in (delivery.last_error or "")
     rows = store.engine.execute("SELECT last_error FROM monitoring.gold.alert_notification_outbox").rows
     assert all("WHOLEURLSECRET" not in (row[0] or "") for row in rows)
+
+
+HOSTILE_NAME = "<!channel> & <https://evil.example/login|https://login.microsoftonline.com> [login](https://evil)"
+
+
+def test_values_are_quoted_in_each_channels_markup_and_the_templates_own_text_is_kept(
+    store: Store, tmp_path: Path, peers: tuple[HttpRecorder, SmtpServer]
+) -> None:
+    """A query value (a user name in an audit log: data anyone may write) cannot ping a Slack channel, dress up
+    a link or format a Teams card; the template's own markup (``<!here>``) and ``{{{…}}}`` stay as written;
+    plain-text channels get the value as it is."""
+    http, smtp = peers
+    store.engine.execute("INSERT INTO monitoring.gold.metrics VALUES (?, 9001)", [HOSTILE_NAME])
+    rule = {
+        "alert_query_template": "SELECT name FROM ${catalog}.${gold_schema}.metrics WHERE value = 9001",
+        "threshold_column": "name",
+        "threshold_operator": "IS_NOT_NULL",
+        "threshold_value_type": "STRING",
+        "threshold_value_double": None,
+        "notification_channels": ["ops@example.com", "slack", "teams", "hook"],
+        "custom_subject_template": "Login by {{QUERY_RESULT_VALUE}}",
+        "custom_body_template": "<!here> quoted: {{QUERY_RESULT_VALUE}} raw: {{{ALERT_ID}}}",
+    }
+    run = deliver(store, outbox(store, tmp_path, http, smtp, []), http, T0, **rule)
+    assert {d.channel: d.status for d in run.deliveries} == dict.fromkeys(rule["notification_channels"], "SENT")
+    slack_value = HOSTILE_NAME.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    (slack,) = http.on("/slack")
+    assert slack.body["text"] == f"*Login by {slack_value}*\n<!here> quoted: {slack_value} raw: BASE-1"
+    (teams,) = http.on("/teams")
+    assert "<!here> quoted: &#60;&#33;channel&#62; &#38; &#60;https://evil.example/login" in teams.body["text"]
+    assert "&#91;login&#93;&#40;https://evil&#41;" in teams.body["text"] and "[login](" not in teams.body["text"]
+    assert html.unescape(teams.body["title"]) == teams.body["summary"] == f"Login by {HOSTILE_NAME}"
+    (hook,) = http.on("/hook")
+    assert hook.body["subject"] == f"Login by {HOSTILE_NAME}" and hook.body["value"] == HOSTILE_NAME
+    (mail,) = smtp.messages
+    assert f"quoted: {HOSTILE_NAME} raw: BASE-1" in mail.get_payload(decode=True).decode()
+
+
+@given(value=st.text(max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_a_quoted_value_reads_back_as_itself(value: str) -> None:
+    """Quoting only changes how a value is written, never what it says."""
+    assert html.unescape(teams_quote(value)) == value
+    assert html.unescape(slack_quote(value)) == value
+    assert "<" not in slack_quote(value) + teams_quote(value) and "[" not in teams_quote(value)

@@ -14,7 +14,7 @@ from lakealerts.documents import parse_destinations
 from lakealerts.errors import NotFoundError, UsageError
 from lakealerts.findings import Finding
 from lakealerts.model import AlertRule, StoredDestination
-from lakealerts.runtime.channels import Channel, SmtpSettings
+from lakealerts.runtime.channels import Channel, SmtpSettings, kind_of
 from lakealerts.runtime.evaluator import triggering_value
 from lakealerts.runtime.messages import render_message
 from lakealerts.runtime.outbox import Outbox
@@ -142,7 +142,8 @@ def send_test_message(ctx: AppContext, destination_id: str, rule_id: str | None 
     now = ctx.now()
     value = SAMPLE_VALUE if rule is SAMPLE_RULE else triggering_value(rule, SAMPLE_VALUE)
     try:
-        message = render_message(rule, str(AlertStatus.TRIGGERED), str(AlertStatus.OK), value, now)
+        quote = kind_of(destination.destination_type).quote
+        message = render_message(rule, str(AlertStatus.TRIGGERED), str(AlertStatus.OK), value, now, quote=quote)
     except Exception as error:  # a malformed template: the rule is at fault, not the destination; nothing is sent
         raise unrenderable(rule, error) from None
     message = replace(message, subject=TEST_SUBJECT_PREFIX + message.subject)

@@ -1,12 +1,15 @@
 """What a notification says: Mustache subject and body with Databricks' variables and ours (DESIGN §4).
 
-Custom templates are used when ``use_custom_template``; otherwise a plain default. Rendering never escapes
-HTML: messages are plain text, and the values are the alert's own.
+Custom templates are used when ``use_custom_template``; otherwise a plain default. The template's own text is
+kept as written (a Slack template may say ``<!here>``); the values of ``{{VARIABLE}}`` — a query result, which
+whoever writes the data controls — are written in the channel's markup by its ``quote`` (Slack: ``<``, ``>``
+and ``&`` as entities, so a value never pings a channel nor dresses up a link; plain text for e-mail, webhooks
+and PagerDuty). ``{{{VARIABLE}}}`` inserts a value unquoted, as Mustache defines it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -16,7 +19,24 @@ import pystache
 
 from lakealerts.model import AlertRule
 
-_RENDERER = pystache.Renderer(escape=lambda text: text, missing_tags="ignore")
+Quote = Callable[[str], str]  # a value as the channel's markup shows it literally
+
+
+def _unquoted(text: str) -> str:
+    return text
+
+
+_RENDERERS: dict[Quote, pystache.Renderer] = {}
+
+
+def _renderer(quote: Quote | None) -> pystache.Renderer:
+    """One renderer per quoting (pystache calls ``escape`` on every ``{{value}}``, never on ``{{{value}}}``)."""
+    key = quote or _unquoted
+    if key not in _RENDERERS:
+        _RENDERERS[key] = pystache.Renderer(escape=key, missing_tags="ignore")
+    return _RENDERERS[key]
+
+
 DEFAULT_SUBJECT = "[{{SEVERITY}}] {{ALERT_NAME}} is {{ALERT_STATUS}}"
 DEFAULT_BODY = (
     "Alert {{ALERT_ID}} ({{DOMAIN}}) is {{ALERT_STATUS}}.\n"
@@ -115,9 +135,12 @@ def render_message(
     evaluated_at: datetime,
     columns: Sequence[str] = (),
     rows: Sequence[Sequence[Any]] = (),
+    quote: Quote | None = None,
 ) -> Message:
-    """Subject and body for this evaluation: the rule's templates, or the defaults."""
+    """Subject and body for this evaluation: the rule's templates, or the defaults; ``quote`` writes each
+    variable's value in the channel's markup (None: plain text)."""
     context = variables(rule, state, value, columns, rows)
+    renderer = _renderer(quote)
     custom = rule.use_custom_template
     subject = (rule.custom_subject_template if custom else None) or DEFAULT_SUBJECT
     body = (rule.custom_body_template if custom else None) or DEFAULT_BODY
@@ -130,8 +153,8 @@ def render_message(
         condition=condition_with_threshold(rule),
         threshold=rule.threshold_value,
         evaluated_at=evaluated_at,
-        subject=_RENDERER.render(subject, context).strip(),
-        body=_RENDERER.render(body, context),
+        subject=renderer.render(subject, context).strip(),
+        body=renderer.render(body, context),
         severity=rule.severity.value,
     )
 

@@ -10,6 +10,12 @@ from lakealerts.runtime.channels.base import DeliverySettings, HttpKind, post_js
 from lakealerts.runtime.messages import Message
 
 
+def slack_quote(value: str) -> str:
+    """A value shown as itself in Slack's mrkdwn: ``&``, ``<`` and ``>`` as Slack's entities (what Slack asks of
+    any text), so ``<!channel>`` or ``<https://evil|login>`` in the data never pings nor links."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def slack_payload(message: Message) -> dict[str, Any]:
     """Slack's ``{"text"}``: the subject in bold, then the body (Slack's own mrkdwn)."""
     return {"text": f"*{message.subject}*\n{message.body}"}
@@ -19,6 +25,7 @@ class SlackKind(HttpKind):
     """SLACK destinations: one POST of the text to the webhook URL."""
 
     type = DestinationType.SLACK
+    quote = staticmethod(slack_quote)
 
     def send(self, config: Mapping[str, Any], message: Message, event: str, settings: DeliverySettings) -> None:
         """Post the message; ``event`` changes nothing, the text says the state."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,12 +15,22 @@ _THEME_COLORS = {"TRIGGERED": "D13438", "OK": "2EB886"}
 _OTHER_COLOR = "8A8886"
 
 
+# HTML's and Markdown's own characters, written as character references in one pass: shown as themselves, never
+# as a tag, a link or emphasis ("[login](https://evil)" or "<a href=…>" in the data stays text).
+_MARKUP = str.maketrans({c: f"&#{ord(c)};" for c in '&<>"\\`*_[]()#!|~'})
+
+
+def teams_quote(value: str) -> str:
+    """A value shown as itself on a card whose text Teams renders as Markdown with some HTML."""
+    return value.translate(_MARKUP)
+
+
 def teams_card(message: Message) -> dict[str, Any]:
     """The MessageCard: the subject as summary and title, the body with its line breaks as ``<br>``."""
     return {
         "@type": "MessageCard",
         "@context": "https://schema.org/extensions",
-        "summary": message.subject,
+        "summary": html.unescape(message.subject),  # the notification's plain-text preview
         "themeColor": _THEME_COLORS.get(message.state, _OTHER_COLOR),
         "title": message.subject,
         # The card's text is rendered as Markdown, where a single newline does not break the line.
@@ -31,6 +42,7 @@ class TeamsKind(HttpKind):
     """MICROSOFT_TEAMS destinations: one POST of the card to the webhook URL."""
 
     type = DestinationType.MICROSOFT_TEAMS
+    quote = staticmethod(teams_quote)
 
     def send(self, config: Mapping[str, Any], message: Message, event: str, settings: DeliverySettings) -> None:
         """Post the card; ``event`` changes nothing, the card's colour and title say the state."""
