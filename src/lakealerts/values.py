@@ -60,7 +60,7 @@ def printable(text: str, limit: int = SHOWN_LENGTH) -> str:
 # What a terminal acts on instead of showing: C0 controls (ESC starts colour, cursor and OSC 8 hyperlink sequences),
 # DEL, C1 controls, the Unicode line and paragraph separators, and the bidi embeddings, overrides and isolates
 # (U+202A-U+202E, U+2066-U+2069) that reorder how the rest of a line is displayed.
-_TERMINAL = "\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_TERMINAL = "\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"  # lone surrogates: unprintable
 TERMINAL_CONTROLS = re.compile(f"[\x00-\x08\x0b-\x1f{_TERMINAL}]")  # tab and line feed are text
 ONE_LINE_CONTROLS = re.compile(f"[\x00-\x1f{_TERMINAL}]")  # on one line, tab and line feed are escaped too
 

@@ -181,6 +181,8 @@ def test_init_writes_a_starter_file_that_runs(cli: Cli, tmp_path: Path) -> None:
     assert ran.code == 1  # the TRIGGERED test waits for its rows
     assert [t["status"] for t in json.loads(ran.stdout)["tests"]] == ["passed", "failed"]
     assert cli("test", "--init", "COST-006", str(tmp_path)).code == 2  # never overwrites
+    unknown = cli("test", "--init", "NOPE-1", str(tmp_path), "--json")  # an unknown id: NOT_FOUND, as elsewhere
+    assert unknown.code == 2 and unknown.json()["error"]["code"] == "NOT_FOUND"
 
 
 def test_system_tables_session_zone_pagerduty_and_overrides(cli: Cli) -> None:

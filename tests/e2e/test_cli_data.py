@@ -106,10 +106,13 @@ def test_a_missing_file_exits_2_naming_it(cli: Cli, tmp_path: Path) -> None:
     assert not (cli.home / "catalogs" / "prod.duckdb").exists()
 
 
-@pytest.mark.parametrize("name", ["orders.csv", "orders.parquet", "orders.json"])
-def test_an_empty_file_exits_2_naming_it_and_leaves_nothing(cli: Cli, tmp_path: Path, name: str) -> None:
+@pytest.mark.parametrize(("name", "content"), [("orders.csv", b""), ("orders.parquet", b""), ("orders.json", b""),
+                                              ("orders.csv", b"\n"), ("orders.json", b"  \r\n\t")])  # fmt: skip
+def test_an_empty_file_exits_2_naming_it_and_leaves_nothing(
+    cli: Cli, tmp_path: Path, name: str, content: bytes
+) -> None:
     empty = tmp_path / name
-    empty.write_bytes(b"")
+    empty.write_bytes(content)
     result = cli("data", "load", str(empty), "--table", "prod.sales.orders")
     assert result.code == 2 and f"{empty} is empty" in result.stderr and "Traceback" not in result.stderr
     assert not (cli.home / "catalogs" / "prod.duckdb").exists()

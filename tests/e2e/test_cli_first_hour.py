@@ -3,6 +3,7 @@ destinations as first-class as rules, a test message on demand, messages in the 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -100,6 +101,8 @@ def test_values_keep_their_types_and_tables_round_for_reading(cli: Cli, tmp_path
     assert "18,093.18" in cli("eval", "ROUND-1").stdout
     table = cli("history", "ROUND-1").stdout
     assert "18,093.18" in table and "18093.17779" not in table
+    row = next(line for line in table.splitlines() if "ROUND-1" in line)  # ISO 8601 and yes/no, as elsewhere
+    assert re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", row) and row.rstrip("│ ").endswith("no"), row
 
 
 def test_validate_table_keeps_codes_whole_at_80_columns(cli: Cli, tmp_path: Path) -> None:

@@ -100,8 +100,7 @@ def test_every_channel_receives_its_payload(
     # Slack shows &gt; as ">": every value is written in its markup (the condition's ">" included)
     assert slack.body == {"text": "*WARNING Base: 9000.0 value &gt; 5000.0*\ncost=9000.0; owner o@example.com"}
     (teams,) = http.on("/teams")
-    assert teams.body["@type"] == "MessageCard" and teams.body["title"] == "WARNING Base: 9000.0 value &#62; 5000.0"
-    assert teams.body["summary"] == subject
+    assert teams.body["@type"] == "MessageCard" and teams.body["title"] == teams.body["summary"] == subject
     (hook,) = http.on("/hook")
     assert hook.headers["Authorization"] == "Basic " + base64.b64encode(f"bot:{SECRET}".encode()).decode()
     assert hook.body["state"] == "TRIGGERED" and hook.body["previous_state"] == "UNKNOWN"
@@ -236,7 +235,7 @@ def test_values_are_quoted_in_each_channels_markup_and_the_templates_own_text_is
     (teams,) = http.on("/teams")
     assert "<!here> quoted: &#60;&#33;channel&#62; &#38; &#60;https://evil.example/login" in teams.body["text"]
     assert "&#91;login&#93;&#40;https://evil&#41;" in teams.body["text"] and "[login](" not in teams.body["text"]
-    assert html.unescape(teams.body["title"]) == teams.body["summary"] == f"Login by {HOSTILE_NAME}"
+    assert teams.body["title"] == teams.body["summary"] == f"Login by {HOSTILE_NAME}"  # plain text fields
     (hook,) = http.on("/hook")
     assert hook.body["subject"] == f"Login by {HOSTILE_NAME}" and hook.body["value"] == HOSTILE_NAME
     (mail,) = smtp.messages
@@ -250,3 +249,30 @@ def test_a_quoted_value_reads_back_as_itself(value: str) -> None:
     assert html.unescape(teams_quote(value)) == value
     assert html.unescape(slack_quote(value)) == value
     assert "<" not in slack_quote(value) + teams_quote(value) and "[" not in teams_quote(value)
+
+
+@pytest.mark.parametrize("tag", ["{{QUERY_RESULT_TABLE}}", "{{{QUERY_RESULT_TABLE}}}", "{{&QUERY_RESULT_TABLE}}"])
+def test_the_result_table_is_built_in_each_channels_markup_once(
+    store: Store, tmp_path: Path, peers: tuple[HttpRecorder, SmtpServer], tag: str
+) -> None:
+    """Slack renders no HTML: a line per row; Teams gets the HTML table with its cells quoted; e-mail the HTML
+    table Databricks sends. Quoted once, whichever tag the template uses (a cell was quoted twice, or not at all
+    with the triple tag)."""
+    http, smtp = peers
+    cell = "Tom & Jerry [login](https://evil) <b>"
+    store.engine.execute("INSERT INTO monitoring.gold.metrics VALUES (?, 9001)", [cell])
+    rule = {
+        "alert_query_template": "SELECT name, value FROM ${catalog}.${gold_schema}.metrics WHERE value = 9001",
+        "notification_channels": ["ops@example.com", "slack", "teams"],
+        "custom_body_template": f"rows:\n{tag}",
+    }
+    deliver(store, outbox(store, tmp_path, http, smtp, []), http, T0, **rule)
+    (slack,) = http.on("/slack")
+    assert slack.body["text"].endswith("rows:\nname | value\nTom &amp; Jerry [login](https://evil) &lt;b&gt; | 9001.0")
+    (teams,) = http.on("/teams")
+    teams_cell = "Tom &#38; Jerry &#91;login&#93;&#40;https://evil&#41; &#60;b&#62;"
+    assert teams.body["text"] == f"rows:<br><table><tr><th>name</th><th>value</th></tr><tr><td>{teams_cell}</td>" + (
+        "<td>9001.0</td></tr></table>"
+    )
+    (mail,) = smtp.messages
+    assert "<td>Tom &amp; Jerry [login](https://evil) &lt;b&gt;</td>" in mail.get_payload(decode=True).decode()

@@ -149,7 +149,7 @@ def test_a_diff_keeps_its_line_structure_and_escapes_the_rest() -> None:
         "     WHERE value > 0 AND name = 'x'",
         "    +\tAND ok",
     ]
-    assert Change("a\nb", "x\x1b", "y").to_text() == ['a\\nb: "x\\u001b" → "y"']
+    assert Change("a\nb", "x\x1b", "y").to_text() == ['a\\nb: "x\\x1b" → "y"']  # ESC as everywhere: \\x1b
     ordinary = Change("query_text", before, before.replace("0", "10")).to_text()
     assert ordinary[-2:] == ["    -WHERE value > 0 AND name = 'x'", "    +WHERE value > 10 AND name = 'x'"]
 
@@ -158,4 +158,4 @@ def test_a_plan_shows_names_in_their_own_characters_and_controls_escaped() -> No
     """A German or emoji display name reads as itself in a plan (it showed \\u00fc and \\ud83d\\udcb8 before);
     controls, C1 characters and bidi overrides still show escaped."""
     (line,) = Change("display_name", "[WARNING] Budget – über 💸", "[WARNING] b\u202e\x1b[31m\x85").to_text()
-    assert line == 'display_name: "[WARNING] Budget – über 💸" → "[WARNING] b\\u202e\\u001b[31m\\x85"'
+    assert line == 'display_name: "[WARNING] Budget – über 💸" → "[WARNING] b\\u202e\\x1b[31m\\x85"'

@@ -26,7 +26,7 @@ from lakealerts.app.context import AppContext
 from lakealerts.app.files import read_documents
 from lakealerts.demo import DEMO_TABLES
 from lakealerts.documents import parse_destinations, parse_rules
-from lakealerts.errors import LakeAlertsError, SetupError, UsageError
+from lakealerts.errors import LakeAlertsError, NotFoundError, SetupError, UsageError
 from lakealerts.model import AlertRule
 from lakealerts.sql.identifiers import Namespace
 from lakealerts.sql.render import render
@@ -200,7 +200,7 @@ def _rule_and_tables(app: AppContext, rule_id: str) -> tuple[AlertRule, str, dic
     shipped = {rule.alert_id: rule for rule in catalog.load_rules(catalog.ALL_PACKS)}
     if not app.settings.store_path.exists() and app.engine is None:
         if rule_id not in shipped:
-            raise UsageError(
+            raise NotFoundError(
                 f"unknown rule {rule_id!r}: no store here and not a pre-built rule", hint="see docs/catalog.md"
             )
         return shipped[rule_id], f"catalog:{rule_id}", {}
@@ -213,7 +213,7 @@ def _rule_and_tables(app: AppContext, rule_id: str) -> tuple[AlertRule, str, dic
                 ids = set()
             rule = store.get_rule(rule_id).rule if rule_id in ids else shipped.get(rule_id)
             if rule is None:
-                raise UsageError(
+                raise NotFoundError(
                     f"unknown rule {rule_id!r}: not stored and not a pre-built rule",
                     hint="lakealerts rules list shows the stored ones; pre-built ids look like COST-001 or "
                     "SYS-COST-001 (docs/catalog.md, docs/systables.md)",
@@ -227,7 +227,7 @@ def _rule_and_tables(app: AppContext, rule_id: str) -> tuple[AlertRule, str, dic
             return rule, source, {k: [(c.name, databricks_type(c.type)) for c in v] for k, v in described.items() if v}
     except SetupError:
         if rule_id not in shipped:
-            raise UsageError(
+            raise NotFoundError(
                 f"unknown rule {rule_id!r}: not a pre-built rule, and no store here to hold it",
                 hint="pre-built ids look like COST-001 or SYS-COST-001 (docs/catalog.md, docs/systables.md)",
             ) from None

@@ -123,9 +123,18 @@ def _readable(file: Path) -> Path:
         raise UsageError(f"{file} is not a file", hint="pass one CSV, Parquet or JSON file; load several one by one")
     if not os.access(path, os.R_OK):
         raise UsageError(f"cannot read {file}: permission denied", hint="check the file's permissions")
-    if path.stat().st_size == 0:  # DuckDB would make a table of one VARCHAR column named column0 from it
+    if _blank(path):  # DuckDB would make a table of one VARCHAR column named column0 from it
         raise UsageError(f"{file} is empty", hint="export the table again (a CSV needs at least its header line)")
     return path.resolve()
+
+
+def _blank(path: Path) -> bool:
+    """Whether the file holds nothing but whitespace (read only as far as the first other byte)."""
+    with path.open("rb") as stream:
+        while chunk := stream.read(65536):
+            if chunk.strip():
+                return False
+    return True
 
 
 def _format_of(path: Path) -> str:

@@ -142,8 +142,8 @@ def send_test_message(ctx: AppContext, destination_id: str, rule_id: str | None 
     now = ctx.now()
     value = SAMPLE_VALUE if rule is SAMPLE_RULE else triggering_value(rule, SAMPLE_VALUE)
     try:
-        quote = kind_of(destination.destination_type).quote
-        message = render_message(rule, str(AlertStatus.TRIGGERED), str(AlertStatus.OK), value, now, quote=quote)
+        markup = kind_of(destination.destination_type).markup
+        message = render_message(rule, str(AlertStatus.TRIGGERED), str(AlertStatus.OK), value, now, markup=markup)
     except Exception as error:  # a malformed template: the rule is at fault, not the destination; nothing is sent
         raise unrenderable(rule, error) from None
     message = replace(message, subject=TEST_SUBJECT_PREFIX + message.subject)

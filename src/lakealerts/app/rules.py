@@ -74,13 +74,10 @@ def import_rules(ctx: AppContext, paths: Sequence[Path], *, prune: bool = False,
     """
     with ctx.store(require_tables=False) as store:
         store.init()  # also for a dry run: an empty store has tables to compare with
-        documents = read_all(paths)
-        if prune and not documents:  # an empty, truncated or comments-only file would delete every stored rule
-            raise UsageError(
-                f"--prune with no rule in {', '.join(str(path) for path in paths)}: it would delete every stored rule",
-                hint="pass the files that hold your rules (these hold no document), or delete rules on purpose "
-                "with `lakealerts rules delete ID…`",
-            )
+        per_file = [read_documents(path) for path in paths]
+        documents = [document for documents in per_file for document in documents]
+        if prune:
+            _refuse_to_prune_everything(paths, per_file)
         parsed = parse_rules(documents)
         report = ImportReport(rejected=parsed.problems, dry_run=dry_run)
         counts = store.upsert_rules(parsed.valid, ctx.now(), dry_run=dry_run)
@@ -91,6 +88,18 @@ def import_rules(ctx: AppContext, paths: Sequence[Path], *, prune: bool = False,
             if not dry_run:
                 store.delete_rules(report.pruned)
     return report
+
+
+def _refuse_to_prune_everything(paths: Sequence[Path], per_file: Sequence[list[Any]]) -> None:
+    """With --prune the files are the source of truth, so a file that lost its rules (empty, truncated,
+    comments only, a wrong path in CI) would delete rules: refused (UsageError) when any file names no rule."""
+    for path, documents in zip(paths, per_file, strict=True):
+        if not any(isinstance(document, dict) and document.get("alert_id") for document in documents):
+            raise UsageError(
+                f"--prune with {path}, which names no rule (no document with an alert_id): the rules it held "
+                "would be deleted",
+                hint="pass only files that hold rules, or delete rules on purpose with `lakealerts rules delete ID…`",
+            )
 
 
 @dataclass(frozen=True)

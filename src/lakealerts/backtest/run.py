@@ -118,7 +118,8 @@ def _errors(timeline: Sequence[TimelinePoint]) -> list[str]:
     if not failed:
         return []
     first = failed[0]
-    return [f"ERROR at {len(failed)} of {len(timeline)} instants; the first, {first.at.isoformat()}: {first.error}"]
+    reason = " ".join((first.error or "").split("\n\n")[0].split())  # its first paragraph (DuckDB adds the SQL)
+    return [f"ERROR at {len(failed)} of {len(timeline)} instants; the first, {first.at.isoformat()}: {reason}"]
 
 
 def _record(at: datetime, outcome: Outcome) -> QueryRecord:

@@ -110,8 +110,8 @@ def import_command(
     schedule_timezone=UTC. Audit and sync keys are ignored; any other unknown key rejects the rule.
 
     With --prune, stored rules whose id is in none of the files are deleted (a rejected rule still counts as
-    present), and the next `sync` retires their alerts per --delete-policy. Files without any document are
-    refused with --prune (exit 2): they would delete every rule.
+    present), and the next `sync` retires their alerts per --delete-policy. A file that names no rule (empty,
+    comments only) is refused with --prune (exit 2): the rules it held would be deleted.
     """
     from lakealerts.app import rules as use
 

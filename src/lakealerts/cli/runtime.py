@@ -117,13 +117,24 @@ def history(
     output.table(
         "evaluations",
         ("evaluated at", "rule", "state", "value", "error", "sent"),
-        [(e["evaluated_at"], e["alert_id"], e["state"] + (" (preview)" if e.get("preview") else ""), e["value"],
-          (e["error"] or "")[:80], e["notified"])
+        [(_moment(e["evaluated_at"]), e["alert_id"], e["state"] + (" (preview)" if e.get("preview") else ""),
+          e["value"], _first_line(e["error"]), "yes" if e["notified"] else "no")
          for e in evaluations],
     )  # fmt: skip
     output.table(
         "notifications",
         ("created at", "rule", "channel", "type", "status", "attempts", "error"),
-        [(n["created_at"], n["alert_id"], n["channel"], n["type"], n["status"], n["attempts"],
-          (n["last_error"] or "")[:80]) for n in notifications],
+        [(_moment(n["created_at"]), n["alert_id"], n["channel"], n["type"], n["status"], n["attempts"],
+          _first_line(n["last_error"])) for n in notifications],
     )  # fmt: skip
+
+
+def _moment(value: object) -> object:
+    """An instant as ISO 8601, as the JSON documents and every other command show it."""
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _first_line(error: str | None) -> str:
+    """An error's first line, cut at a word (the whole text is in --json)."""
+    line = (error or "").split("\n")[0]
+    return line if len(line) <= 100 else line[:100].rsplit(" ", 1)[0] + " …"

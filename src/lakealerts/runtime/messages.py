@@ -2,9 +2,10 @@
 
 Custom templates are used when ``use_custom_template``; otherwise a plain default. The template's own text is
 kept as written (a Slack template may say ``<!here>``); the values of ``{{VARIABLE}}`` — a query result, which
-whoever writes the data controls — are written in the channel's markup by its ``quote`` (Slack: ``<``, ``>``
-and ``&`` as entities, so a value never pings a channel nor dresses up a link; plain text for e-mail, webhooks
-and PagerDuty). ``{{{VARIABLE}}}`` inserts a value unquoted, as Mustache defines it.
+whoever writes the data controls — are written in the channel's :class:`Markup` (Slack: ``<``, ``>`` and ``&``
+as entities, so a value never pings a channel nor dresses up a link; plain text for e-mail, webhooks and
+PagerDuty), and ``QUERY_RESULT_TABLE`` is built in it with every cell quoted. ``{{{VARIABLE}}}`` inserts a value
+unquoted, as Mustache defines it.
 """
 
 from __future__ import annotations
@@ -20,21 +21,35 @@ import pystache
 from lakealerts.model import AlertRule
 
 Quote = Callable[[str], str]  # a value as the channel's markup shows it literally
+Table = Callable[[Sequence[str], Sequence[Sequence[Any]]], str]  # QUERY_RESULT_TABLE in the channel's markup
 
 
-def _unquoted(text: str) -> str:
-    return text
+@dataclass(frozen=True)
+class Markup:
+    """How a channel writes a message's values: ``quote`` one value so that it shows as itself, ``table`` the
+    query result (``QUERY_RESULT_TABLE``) with every cell quoted. None on a kind means plain text."""
+
+    quote: Quote
+    table: Table
 
 
-_RENDERERS: dict[Quote, pystache.Renderer] = {}
+class Written(str):
+    """Text already in the channel's markup (the result table): the renderer never quotes it again."""
 
 
-def _renderer(quote: Quote | None) -> pystache.Renderer:
-    """One renderer per quoting (pystache calls ``escape`` on every ``{{value}}``, never on ``{{{value}}}``)."""
-    key = quote or _unquoted
-    if key not in _RENDERERS:
-        _RENDERERS[key] = pystache.Renderer(escape=key, missing_tags="ignore")
-    return _RENDERERS[key]
+_RENDERERS: dict[Markup | None, pystache.Renderer] = {}
+
+
+def _renderer(markup: Markup | None) -> pystache.Renderer:
+    """One renderer per markup (pystache calls ``escape`` on every ``{{value}}``, never on ``{{{value}}}``, and
+    passes a ``str`` subclass through to it as it is)."""
+    if markup not in _RENDERERS:
+
+        def escape(text: str) -> str:
+            return text if markup is None or isinstance(text, Written) else markup.quote(text)
+
+        _RENDERERS[markup] = pystache.Renderer(escape=escape, missing_tags="ignore")
+    return _RENDERERS[markup]
 
 
 DEFAULT_SUBJECT = "[{{SEVERITY}}] {{ALERT_NAME}} is {{ALERT_STATUS}}"
@@ -102,9 +117,15 @@ def condition_with_threshold(rule: AlertRule) -> str:
 
 
 def variables(
-    rule: AlertRule, state: str, value: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    rule: AlertRule,
+    state: str,
+    value: Any,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    markup: Markup | None = None,
 ) -> dict[str, Any]:
-    """The template variables, filled locally with the meaning Databricks gives them."""
+    """The template variables, filled locally with the meaning Databricks gives them (the result table in the
+    channel's ``markup``; an HTML table for plain-text channels, as Databricks sends it)."""
     shown_rows = [dict(zip(columns, row, strict=False)) for row in rows[:100]]
     return {
         "ALERT_NAME": rule.alert_name,
@@ -118,7 +139,7 @@ def variables(
         "QUERY_RESULT_VALUE": "" if value is None else value,
         "QUERY_RESULT_ROWS": shown_rows,
         "QUERY_RESULT_COLS": list(columns),
-        "QUERY_RESULT_TABLE": _html_table(columns, rows[:100]),
+        "QUERY_RESULT_TABLE": Written((markup.table if markup else html_table)(columns, rows[:100])),
         "ALERT_ID": rule.alert_id,
         "SEVERITY": rule.severity.value,
         "OWNER": rule.owner,
@@ -135,12 +156,12 @@ def render_message(
     evaluated_at: datetime,
     columns: Sequence[str] = (),
     rows: Sequence[Sequence[Any]] = (),
-    quote: Quote | None = None,
+    markup: Markup | None = None,
 ) -> Message:
-    """Subject and body for this evaluation: the rule's templates, or the defaults; ``quote`` writes each
+    """Subject and body for this evaluation: the rule's templates, or the defaults; ``markup`` writes each
     variable's value in the channel's markup (None: plain text)."""
-    context = variables(rule, state, value, columns, rows)
-    renderer = _renderer(quote)
+    context = variables(rule, state, value, columns, rows, markup)
+    renderer = _renderer(markup)
     custom = rule.use_custom_template
     subject = (rule.custom_subject_template if custom else None) or DEFAULT_SUBJECT
     body = (rule.custom_body_template if custom else None) or DEFAULT_BODY
@@ -159,7 +180,8 @@ def render_message(
     )
 
 
-def _html_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    head = "".join(f"<th>{escape(str(c))}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row) + "</tr>" for row in rows)
+def html_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], cell: Quote = escape) -> str:
+    """The result as an HTML table, each header and cell written by ``cell`` (HTML-escaped by default)."""
+    head = "".join(f"<th>{cell(str(c))}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{cell(str(v))}</td>" for v in row) + "</tr>" for row in rows)
     return f"<table><tr>{head}</tr>{body}</table>"

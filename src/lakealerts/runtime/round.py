@@ -140,12 +140,12 @@ class Runtime:
     ) -> list[OutboxEntry]:
         assert self.outbox is not None  # _step builds messages only for a notifying runtime
         evaluation = outcome.evaluation
-        quotes = {kind_of(channel.type).quote for channel in targets}  # values in each channel's markup
+        markups = {kind_of(channel.type).markup for channel in targets}  # values in each channel's markup
         try:
             messages = {
-                quote: render_message(rule, evaluation.state, previous.last_stable_state, evaluation.value, now,
-                                      outcome.columns, outcome.rows, quote)
-                for quote in quotes
+                markup: render_message(rule, evaluation.state, previous.last_stable_state, evaluation.value, now,
+                                       outcome.columns, outcome.rows, markup)
+                for markup in markups
             }  # fmt: skip
         except Exception as error:  # a message that cannot be rendered fails its rule's channels, not the round
             reason = f"cannot render the message: {type(error).__name__}: {error}"
@@ -153,7 +153,7 @@ class Runtime:
         entries = []
         for channel in targets:
             try:
-                entry, copy = self.outbox.enqueue(channel, messages[kind_of(channel.type).quote], event, now)
+                entry, copy = self.outbox.enqueue(channel, messages[kind_of(channel.type).markup], event, now)
                 files[entry.id] = copy
             except Exception as error:  # e.g. the copy cannot be written: this channel fails, the others go on
                 entry = self.outbox.failed(channel, rule.alert_id, event, now, f"{type(error).__name__}: {error}")

@@ -71,8 +71,8 @@ def _is_long(value: Any) -> bool:
 def _show(value: Any) -> str:
     if value is None:
         return "(none)"
-    if isinstance(value, str):  # quoted, in its own characters ("über", "💸"); controls and bidi shown escaped
-        return one_line(json.dumps(value, ensure_ascii=False))
+    if isinstance(value, str):  # quoted, in its own characters ("über", "💸"); controls shown escaped as elsewhere
+        return '"' + one_line(value.replace("\\", "\\\\").replace('"', '\\"')) + '"'
     if isinstance(value, float) and value.is_integer():
         return str(int(value)) if abs(value) < 1e15 else repr(value)
     if isinstance(value, list | dict):

@@ -39,9 +39,9 @@ def plan_text(plan: Plan) -> str:
 def _destination_lines(plan: Plan) -> list[str]:
     destinations = plan.destinations
     lines = [f"  + create  destination {_n(d)}" for d in destinations.create]
-    # Not a change: a workspace keeps secrets write-only, so every enabled destination's config is sent again on
-    # each sync (DESIGN §5) — said once per destination, without the "~" of a change to review.
-    lines += [f"  = re-send destination {_n(d)}  (every sync sends its config; secrets never shown)"
-              for d in destinations.update]  # fmt: skip
+    # A workspace keeps secrets write-only and lists no config to compare with, so every enabled destination's
+    # config is sent again on each sync (DESIGN §5): shown as an update (a changed address or URL is one), saying so.
+    lines += [f"  ~ update  destination {_n(d)}  (its config is sent on every sync: a changed name, address or URL "
+              "takes effect then; secrets never shown)" for d in destinations.update]  # fmt: skip
     lines += [f"  - delete  destination {_n(d)}" for d in destinations.delete]
     return lines

@@ -7,7 +7,7 @@ resolved by the outbox just before sending; a kind receives them resolved and ne
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlparse
@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 import requests
 
 from lakealerts.model import EMAIL, AlertRule, DestinationType, NotificationDestination
-from lakealerts.runtime.messages import Message
+from lakealerts.runtime.messages import Markup, Message
 
 PAGERDUTY_URL = "https://events.pagerduty.com/v2/enqueue"
 
@@ -93,9 +93,9 @@ class ChannelKind(Protocol):
         """Sent a resolve on TRIGGERED → OK even without ``notify_on_ok`` (PagerDuty only, DESIGN §4)."""
 
     @property
-    def quote(self) -> Callable[[str], str] | None:
-        """How a template variable's value is written in this channel's markup so that it shows as itself;
-        None for plain text (e-mail, the generic webhook's JSON, PagerDuty)."""
+    def markup(self) -> Markup | None:
+        """How template values and the result table are written in this channel's markup so that they show as
+        themselves; None for plain text (e-mail, the generic webhook's JSON, PagerDuty)."""
 
     def send(self, config: Mapping[str, Any], message: Message, event: str, settings: DeliverySettings) -> None:
         """Deliver with the resolved ``config``; ``event`` is trigger, ok or resolve. Raises DeliveryError or
@@ -152,7 +152,7 @@ class HttpKind:
     """Base of the kinds sent by one HTTP POST: the outbox keeps a ``.json`` copy, and no resolve on recovery."""
 
     resolves_on_recovery = False
-    quote: Callable[[str], str] | None = None
+    markup: Markup | None = None
 
     def copy(self, sender: str, channel: Channel, message: Message) -> tuple[str, bytes]:
         """``.json`` with the channel's name and type and the message's fields; never the config (secrets)."""

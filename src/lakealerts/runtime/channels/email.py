@@ -55,7 +55,7 @@ class EmailKind:
 
     type = DestinationType.EMAIL
     resolves_on_recovery = False
-    quote = None  # a plain-text e-mail: values as they are
+    markup = None  # a plain-text e-mail: values as they are
 
     def send(self, config: Mapping[str, Any], message: Message, event: str, settings: DeliverySettings) -> None:
         """Send one e-mail to all addresses; without an SMTP URL the e-mail lives in the outbox only (SKIPPED)."""

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lakealerts.model import DestinationType
 from lakealerts.runtime.channels.base import DeliverySettings, HttpKind, post_json
-from lakealerts.runtime.messages import Message
+from lakealerts.runtime.messages import Markup, Message
 
 
 def slack_quote(value: str) -> str:
     """A value shown as itself in Slack's mrkdwn: ``&``, ``<`` and ``>`` as Slack's entities (what Slack asks of
     any text), so ``<!channel>`` or ``<https://evil|login>`` in the data never pings nor links."""
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """The result table as Slack can show it (it renders no HTML): a header line and a line per row, cells
+    separated by `` | ``, each cell quoted."""
+    return "\n".join(" | ".join(slack_quote(str(cell)) for cell in line) for line in [columns, *rows])
+
+
+SLACK_MARKUP = Markup(slack_quote, slack_table)
 
 
 def slack_payload(message: Message) -> dict[str, Any]:
@@ -25,7 +34,7 @@ class SlackKind(HttpKind):
     """SLACK destinations: one POST of the text to the webhook URL."""
 
     type = DestinationType.SLACK
-    quote = staticmethod(slack_quote)
+    markup = SLACK_MARKUP
 
     def send(self, config: Mapping[str, Any], message: Message, event: str, settings: DeliverySettings) -> None:
         """Post the message; ``event`` changes nothing, the text says the state."""

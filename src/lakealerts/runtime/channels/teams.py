@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from lakealerts.model import DestinationType
 from lakealerts.runtime.channels.base import DeliverySettings, HttpKind, post_json
-from lakealerts.runtime.messages import Message
+from lakealerts.runtime.messages import Markup, Message, html_table
 
 # Red while triggered, green when OK, grey for anything else (ERROR, UNKNOWN).
 _THEME_COLORS = {"TRIGGERED": "D13438", "OK": "2EB886"}
@@ -25,6 +26,10 @@ def teams_quote(value: str) -> str:
     return value.translate(_MARKUP)
 
 
+# The result table stays HTML (the card's text renders it) with every cell quoted.
+TEAMS_MARKUP = Markup(teams_quote, partial(html_table, cell=teams_quote))
+
+
 def teams_card(message: Message) -> dict[str, Any]:
     """The MessageCard: the subject as summary and title, the body with its line breaks as ``<br>``."""
     return {
@@ -32,7 +37,7 @@ def teams_card(message: Message) -> dict[str, Any]:
         "@context": "https://schema.org/extensions",
         "summary": html.unescape(message.subject),  # the notification's plain-text preview
         "themeColor": _THEME_COLORS.get(message.state, _OTHER_COLOR),
-        "title": message.subject,
+        "title": html.unescape(message.subject),  # formatting applies to the text only: the title is plain
         # The card's text is rendered as Markdown, where a single newline does not break the line.
         "text": message.body.replace("\n", "<br>"),
     }
@@ -42,7 +47,7 @@ class TeamsKind(HttpKind):
     """MICROSOFT_TEAMS destinations: one POST of the card to the webhook URL."""
 
     type = DestinationType.MICROSOFT_TEAMS
-    quote = staticmethod(teams_quote)
+    markup = TEAMS_MARKUP
 
     def send(self, config: Mapping[str, Any], message: Message, event: str, settings: DeliverySettings) -> None:
         """Post the card; ``event`` changes nothing, the card's colour and title say the state."""
