@@ -107,7 +107,8 @@ def test_a_missing_file_exits_2_naming_it(cli: Cli, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("name", "content"), [("orders.csv", b""), ("orders.parquet", b""), ("orders.json", b""),
-                                              ("orders.csv", b"\n"), ("orders.json", b"  \r\n\t")])  # fmt: skip
+                                              ("orders.csv", b"\n"), ("orders.json", b"  \r\n\t"),
+                                              ("orders.csv", b"\xef\xbb\xbf\n")])  # fmt: skip
 def test_an_empty_file_exits_2_naming_it_and_leaves_nothing(
     cli: Cli, tmp_path: Path, name: str, content: bytes
 ) -> None:

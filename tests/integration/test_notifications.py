@@ -100,7 +100,8 @@ def test_every_channel_receives_its_payload(
     # Slack shows &gt; as ">": every value is written in its markup (the condition's ">" included)
     assert slack.body == {"text": "*WARNING Base: 9000.0 value &gt; 5000.0*\ncost=9000.0; owner o@example.com"}
     (teams,) = http.on("/teams")
-    assert teams.body["@type"] == "MessageCard" and teams.body["title"] == teams.body["summary"] == subject
+    assert teams.body["@type"] == "MessageCard" and teams.body["summary"] == subject
+    assert teams.body["title"] == "WARNING Base: 9000.0 value &#62; 5000.0"  # quoted as the text is
     (hook,) = http.on("/hook")
     assert hook.headers["Authorization"] == "Basic " + base64.b64encode(f"bot:{SECRET}".encode()).decode()
     assert hook.body["state"] == "TRIGGERED" and hook.body["previous_state"] == "UNKNOWN"
@@ -235,7 +236,8 @@ def test_values_are_quoted_in_each_channels_markup_and_the_templates_own_text_is
     (teams,) = http.on("/teams")
     assert "<!here> quoted: &#60;&#33;channel&#62; &#38; &#60;https://evil.example/login" in teams.body["text"]
     assert "&#91;login&#93;&#40;https://evil&#41;" in teams.body["text"] and "[login](" not in teams.body["text"]
-    assert teams.body["title"] == teams.body["summary"] == f"Login by {HOSTILE_NAME}"  # plain text fields
+    assert teams.body["summary"] == f"Login by {HOSTILE_NAME}"  # the plain-text preview
+    assert html.unescape(teams.body["title"]) == teams.body["summary"] and "[login](" not in teams.body["title"]
     (hook,) = http.on("/hook")
     assert hook.body["subject"] == f"Login by {HOSTILE_NAME}" and hook.body["value"] == HOSTILE_NAME
     (mail,) = smtp.messages
@@ -276,3 +278,9 @@ def test_the_result_table_is_built_in_each_channels_markup_once(
     )
     (mail,) = smtp.messages
     assert "<td>Tom &amp; Jerry [login](https://evil) &lt;b&gt;</td>" in mail.get_payload(decode=True).decode()
+
+
+def test_a_slack_table_row_stays_on_its_line() -> None:
+    from lakealerts.runtime.channels.slack import slack_table
+
+    assert slack_table(["name", "n"], [["x\ny\r\nz", 1], ["<b>", 2]]) == "name | n\nx y z | 1\n&lt;b&gt; | 2"

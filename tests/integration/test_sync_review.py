@@ -214,3 +214,15 @@ def test_import_prune_of_a_file_without_a_rule_is_refused_and_deletes_nothing(
 def _document(index: int, channels: list[str] | None = None) -> dict[str, Any]:
     return {**BASE_RULE, "alert_id": f"R-{index:03d}", "alert_name": f"Rule {index:03d}",
             "alert_query_template": "SELECT 1 AS value", "notification_channels": channels or []}  # fmt: skip
+
+
+def test_prune_without_any_file_is_refused_at_the_use_case(tmp_path: Path) -> None:
+    """The CLI needs a file; a caller of the use case passing none would otherwise delete every rule."""
+    from lakealerts.app.context import AppContext
+    from lakealerts.app.rules import import_rules
+    from lakealerts.app.settings import Settings
+    from lakealerts.errors import UsageError
+
+    ctx = AppContext(settings=Settings(home=tmp_path / "home"), user="tester", env={})
+    with pytest.raises(UsageError, match="without a file"):
+        import_rules(ctx, [], prune=True)

@@ -159,3 +159,19 @@ def test_a_plan_shows_names_in_their_own_characters_and_controls_escaped() -> No
     controls, C1 characters and bidi overrides still show escaped."""
     (line,) = Change("display_name", "[WARNING] Budget – über 💸", "[WARNING] b\u202e\x1b[31m\x85").to_text()
     assert line == 'display_name: "[WARNING] Budget – über 💸" → "[WARNING] b\\u202e\\x1b[31m\\x85"'
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        ("\nCatalogException: no table\nLINE 1: …", "CatalogException: no table"),
+        ("word " + "x" * 300, "word " + "x" * 95 + " …"),  # no late word end: cut at 100, not after "word"
+        (("a" * 70 + " ") * 3, "a" * 70 + " …"),
+        ("short\r\nmore", "short"),
+        (None, ""),
+    ],
+)
+def test_the_history_error_column_shows_the_first_line_cut_sensibly(error: str | None, shown: str) -> None:
+    from lakealerts.cli.runtime import _first_line
+
+    assert _first_line(error) == shown

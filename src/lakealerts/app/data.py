@@ -129,11 +129,14 @@ def _readable(file: Path) -> Path:
 
 
 def _blank(path: Path) -> bool:
-    """Whether the file holds nothing but whitespace (read only as far as the first other byte)."""
+    """Whether the file holds nothing but whitespace after an optional UTF-8 byte order mark (read only as far as
+    the first other byte)."""
     with path.open("rb") as stream:
-        while chunk := stream.read(65536):
+        chunk = stream.read(65536).removeprefix(b"\xef\xbb\xbf")
+        while chunk:
             if chunk.strip():
                 return False
+            chunk = stream.read(65536)
     return True
 
 

@@ -93,8 +93,10 @@ def import_rules(ctx: AppContext, paths: Sequence[Path], *, prune: bool = False,
 def _refuse_to_prune_everything(paths: Sequence[Path], per_file: Sequence[list[Any]]) -> None:
     """With --prune the files are the source of truth, so a file that lost its rules (empty, truncated,
     comments only, a wrong path in CI) would delete rules: refused (UsageError) when any file names no rule."""
+    if not paths:
+        raise UsageError("--prune without a file would delete every stored rule", hint="pass the files of your rules")
     for path, documents in zip(paths, per_file, strict=True):
-        if not any(isinstance(document, dict) and document.get("alert_id") for document in documents):
+        if not any(isinstance(document, dict) and document.get("alert_id") is not None for document in documents):
             raise UsageError(
                 f"--prune with {path}, which names no rule (no document with an alert_id): the rules it held "
                 "would be deleted",

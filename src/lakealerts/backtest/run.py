@@ -6,6 +6,7 @@ outbox — over a :class:`MemoryRuntimeStore` and a transport that sends nothing
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -118,7 +119,8 @@ def _errors(timeline: Sequence[TimelinePoint]) -> list[str]:
     if not failed:
         return []
     first = failed[0]
-    reason = " ".join((first.error or "").split("\n\n")[0].split())  # its first paragraph (DuckDB adds the SQL)
+    paragraphs = [p for p in re.split(r"\r?\n[ \t]*\r?\n", first.error or "") if p.strip()]
+    reason = " ".join(paragraphs[0].split()) if paragraphs else ""  # its first paragraph (DuckDB adds the SQL)
     return [f"ERROR at {len(failed)} of {len(timeline)} instants; the first, {first.at.isoformat()}: {reason}"]
 
 

@@ -135,6 +135,10 @@ def _moment(value: object) -> object:
 
 
 def _first_line(error: str | None) -> str:
-    """An error's first line, cut at a word (the whole text is in --json)."""
-    line = (error or "").split("\n")[0]
-    return line if len(line) <= 100 else line[:100].rsplit(" ", 1)[0] + " …"
+    """An error's first non-blank line, cut near 100 characters at a word when one ends late enough (the whole
+    text is in --json)."""
+    line = next((text.strip() for text in (error or "").splitlines() if text.strip()), "")
+    if len(line) <= 100:
+        return line
+    head = line[:100].rsplit(" ", 1)[0]
+    return (head if len(head) >= 60 else line[:100]) + " …"

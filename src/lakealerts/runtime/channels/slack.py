@@ -18,8 +18,9 @@ def slack_quote(value: str) -> str:
 
 def slack_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """The result table as Slack can show it (it renders no HTML): a header line and a line per row, cells
-    separated by `` | ``, each cell quoted."""
-    return "\n".join(" | ".join(slack_quote(str(cell)) for cell in line) for line in [columns, *rows])
+    separated by `` | ``, each cell quoted and on one line (its line breaks as spaces)."""
+    cells = [[slack_quote(" ".join(str(cell).splitlines())) for cell in line] for line in [columns, *rows]]
+    return "\n".join(" | ".join(line) for line in cells)
 
 
 SLACK_MARKUP = Markup(slack_quote, slack_table)

@@ -31,13 +31,14 @@ TEAMS_MARKUP = Markup(teams_quote, partial(html_table, cell=teams_quote))
 
 
 def teams_card(message: Message) -> dict[str, Any]:
-    """The MessageCard: the subject as summary and title, the body with its line breaks as ``<br>``."""
+    """The MessageCard: the subject as title and (plain, unquoted) summary, the body with its line breaks as
+    ``<br>``."""
     return {
         "@type": "MessageCard",
         "@context": "https://schema.org/extensions",
         "summary": html.unescape(message.subject),  # the notification's plain-text preview
         "themeColor": _THEME_COLORS.get(message.state, _OTHER_COLOR),
-        "title": html.unescape(message.subject),  # formatting applies to the text only: the title is plain
+        "title": message.subject,  # values quoted as in the text (Markdown may apply to every text field)
         # The card's text is rendered as Markdown, where a single newline does not break the line.
         "text": message.body.replace("\n", "<br>"),
     }
