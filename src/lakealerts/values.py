@@ -51,9 +51,13 @@ def control_problem(value: str, multiline: bool = False) -> str | None:
     return f"contains {name} at position {found.start() + 1}"
 
 
+def _escaped(match: re.Match[str]) -> str:
+    return repr(match.group())[1:-1]  # ESC -> \x1b, CR -> \r, RLO -> \u202e: one escape for every printer
+
+
 def printable(text: str, limit: int = SHOWN_LENGTH) -> str:
     """``text`` safe to print in one line: control characters escaped (``\\n``, ``\\x00``), cut at ``limit``."""
-    escaped = LINE_CONTROLS.sub(lambda match: repr(match.group())[1:-1], text)
+    escaped = LINE_CONTROLS.sub(_escaped, text)
     return escaped if len(escaped) <= limit else escaped[: limit - 1] + "…"
 
 
@@ -63,10 +67,6 @@ def printable(text: str, limit: int = SHOWN_LENGTH) -> str:
 _TERMINAL = "\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"  # lone surrogates: unprintable
 TERMINAL_CONTROLS = re.compile(f"[\x00-\x08\x0b-\x1f{_TERMINAL}]")  # tab and line feed are text
 ONE_LINE_CONTROLS = re.compile(f"[\x00-\x1f{_TERMINAL}]")  # on one line, tab and line feed are escaped too
-
-
-def _escaped(match: re.Match[str]) -> str:
-    return repr(match.group())[1:-1]  # ESC -> \x1b, CR -> \r, RLO -> \u202e: as ``printable`` shows them
 
 
 def terminal_text(text: str) -> str:
@@ -79,6 +79,15 @@ def one_line(text: str) -> str:
     """``text`` safe to print inside one line of a listing (a name in a plan): like ``terminal_text``, with line
     feeds and tabs escaped too, so it can never start a line of its own. Nothing cut."""
     return ONE_LINE_CONTROLS.sub(_escaped, text)
+
+
+_BLANK_LINE = re.compile(r"\r?\n[ \t]*\r?\n")
+
+
+def first_paragraph(text: str | None) -> str:
+    """The first paragraph of a message that holds text, without the blank space around it (an engine error
+    adds the SQL and a caret after a blank line: people need what comes before)."""
+    return next((part.strip() for part in _BLANK_LINE.split(text or "") if part.strip()), "")
 
 
 def shown(value: object, limit: int = SHOWN_LENGTH) -> str:

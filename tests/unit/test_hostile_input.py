@@ -367,3 +367,21 @@ def test_an_emoji_name_from_json_imports_and_a_lone_surrogate_is_still_refused(t
     assert parsed.problems == [] and parsed.valid[0].alert_name == "Budget \U0001f4b8"
     path.write_text('[{"alert_id": "A", "alert_name": "lone \\ud83d here"}]')
     assert [p.field for p in parse_rules(read_documents(path)).problems if p.field == "alert_name"] == ["alert_name"]
+
+
+@pytest.mark.parametrize(
+    ("message", "first"),
+    [
+        (
+            'Catalog Error: no table "x"!\nDid you mean "y"?\n\nLINE 1: SELECT …\n   ^',
+            'Catalog Error: no table "x"!\nDid you mean "y"?',
+        ),
+        ("\n\nafter a blank start\r\n\r\nLINE 1", "after a blank start"),
+        ("one paragraph", "one paragraph"),
+        (None, ""),
+    ],
+)
+def test_the_first_paragraph_of_an_engine_message(message: str | None, first: str) -> None:
+    from lakealerts.values import first_paragraph
+
+    assert first_paragraph(message) == first

@@ -6,7 +6,6 @@ outbox — over a :class:`MemoryRuntimeStore` and a transport that sends nothing
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +25,7 @@ from lakealerts.runtime.query import Outcome
 from lakealerts.runtime.replay import Instant, replay
 from lakealerts.runtime.round import Runtime
 from lakealerts.runtime.state import AlertStatus, NotifyEvent
+from lakealerts.values import first_paragraph
 
 
 @dataclass
@@ -119,8 +119,7 @@ def _errors(timeline: Sequence[TimelinePoint]) -> list[str]:
     if not failed:
         return []
     first = failed[0]
-    paragraphs = [p for p in re.split(r"\r?\n[ \t]*\r?\n", first.error or "") if p.strip()]
-    reason = " ".join(paragraphs[0].split()) if paragraphs else ""  # its first paragraph (DuckDB adds the SQL)
+    reason = " ".join(first_paragraph(first.error).split())  # on one line
     return [f"ERROR at {len(failed)} of {len(timeline)} instants; the first, {first.at.isoformat()}: {reason}"]
 
 

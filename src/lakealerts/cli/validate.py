@@ -10,6 +10,7 @@ from lakealerts.app.context import AppContext, RemoteOptions
 from lakealerts.cli import output
 from lakealerts.cli.common import JsonFlag
 from lakealerts.cli.sync import Host, Profile, Timeout
+from lakealerts.values import first_paragraph
 
 if TYPE_CHECKING:
     from lakealerts.app.validate import ValidationRun
@@ -57,8 +58,7 @@ def _print(run: ValidationRun, json_output: bool) -> None:
             rows.append((result.alert_id, "✓", "", "", ""))
         for finding in result.findings:
             where = f" (line {finding.line}, col {finding.col})" if finding.line else ""
-            # Engine messages carry the SQL with a caret after a blank line: people need the first paragraph.
-            message = finding.message.split("\n\n")[0]
+            message = first_paragraph(finding.message)
             rows.append((result.alert_id, "✗", finding.code, finding.field, f"{message}{where}\nfix: {finding.hint}"))
     output.table(None, ("rule", "ok", "code", "field", "finding"), rows, whole=("rule", "code", "field"))
     invalid = len(report.invalid_ids)
